@@ -1,0 +1,47 @@
+# One command builds the book, one runs every test; each sets up .venv from requirements.txt.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+JB     := $(VENV)/bin/jupyter-book
+STAMP  := $(VENV)/.installed-stamp
+# Use the local data-set mirror beside the checkout when there is one (CI and dev machines).
+SHARED := $(wildcard $(CURDIR)/../shared/datasets)
+ifneq ($(SHARED),)
+export GTP_DATA_MIRROR ?= $(SHARED)
+endif
+export MPLBACKEND ?= Agg
+
+.PHONY: setup book test pytest nbval book-strict clean help
+help:
+	@echo "make book   build the book (executing every chapter) into _build/html"
+	@echo "make test   run unit tests, validate every chapter with nbval, strict book build"
+	@echo "make setup  create .venv and install requirements.txt (both targets do this)"
+	@echo "make clean  remove _build (not the data cache)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	$(JB) build .
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+pytest: $(STAMP)
+	$(PY) -m pytest tests
+
+nbval: $(STAMP)
+	rm -rf _build/ipynb
+	$(PY) scripts/chapters.py ipynb _build/ipynb
+	$(PY) -m pytest --nbval-lax -p no:cacheprovider _build/ipynb
+
+book-strict: $(STAMP)
+	$(JB) build . -W -n --keep-going
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+test: pytest nbval book-strict
+
+clean:
+	rm -rf _build

@@ -1,0 +1,47 @@
+"""gtp: the companion library of the interactive book on Gradient Target Propagation
+(T. Farias and J. Maziero, "Gradient target propagation", arXiv:1810.09284, 2018).
+
+The maths core is a handful of functions on lists of numpy arrays; open each
+module next to the paper:
+
+=================  ======================================================
+``network``        eq. 1: forward pass, one-hot targets, quadratic cost
+``activations``    eq. 2: sigmoid (overflow-safe) and ReLU
+``targets``        eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
+``rules``          eq. 5: GTP updates; backprop on the same cost
+``init``           eq. 6-10, Appendix A: the uncertainty initialisation
+=================  ======================================================
+"""
+__version__ = "0.1.0"
+
+
+def check_version(expected):
+    """Tell the reader when the installed ``gtp`` is not the one the book was written for.
+
+    Chapters call this first; ``expected`` is the version the book needs.  A
+    mismatch raises ``RuntimeError`` with the command that fixes it.
+    """
+    if __version__ != expected:
+        raise RuntimeError(f"this book needs gtp {expected} but gtp {__version__} is installed: "
+                           f"run `pip install -e .` (or `make setup`) in the book's folder, "
+                           f"then restart the kernel")
+    return __version__
+
+
+from ._checks import DivergenceError
+from .activations import get_activation, relu, relu_prime, resolve_activations, sigmoid, sigmoid_prime
+from .init import init_weights, layer_variances, uncertainty, weight_var
+from .network import accuracy, forward, one_hot, predict, quadratic_cost
+from .rules import (apply_updates, backprop_gradients, backprop_step, backprop_updates,
+                    gtp_step, gtp_updates, local_deltas)
+from .targets import euler_target, local_cost, local_cost_grad, targets
+
+__all__ = [
+    "DivergenceError", "__version__", "check_version",
+    "sigmoid", "sigmoid_prime", "relu", "relu_prime", "get_activation", "resolve_activations",
+    "forward", "predict", "one_hot", "quadratic_cost", "accuracy",
+    "local_cost", "local_cost_grad", "euler_target", "targets",
+    "local_deltas", "gtp_updates", "gtp_step", "backprop_gradients", "backprop_updates",
+    "backprop_step", "apply_updates",
+    "init_weights", "layer_variances", "weight_var", "uncertainty",
+]

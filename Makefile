@@ -30,12 +30,12 @@ book: $(STAMP)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 pytest: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n 2 tests
 
 nbval: $(STAMP)
 	rm -rf _build/ipynb
 	$(PY) scripts/chapters.py ipynb _build/ipynb
-	$(PY) -m pytest --nbval-lax -p no:cacheprovider _build/ipynb
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider _build/ipynb
 
 book-strict: $(STAMP)
 	$(JB) build . -W -n --keep-going

@@ -62,6 +62,7 @@ def write_cache(path, arrays: dict, meta: dict) -> Path:
     start = _align(_PREFIX + len(head))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a cache is as readable as any other file
         with os.fdopen(fd, "wb") as f:
             f.write(MAGIC + struct.pack("<Q", len(head)) + head)
             f.write(bytes(start - _PREFIX - len(head)))

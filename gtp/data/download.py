@@ -77,6 +77,7 @@ def _fetch_once(url, dest: Path, spec, policy: DownloadPolicy, desc: str):
     hashes = {a: hashlib.new(a) for a in ("md5", "sha256") if getattr(spec, a)}
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a download is as readable as any other file
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=policy.timeout) as resp:
             announced = resp.headers.get("Content-Length")
             if announced is not None and int(announced) != spec.size:

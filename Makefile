@@ -9,6 +9,10 @@ ifneq ($(SHARED),)
 export GTP_DATA_MIRROR ?= $(SHARED)
 endif
 export MPLBACKEND ?= Agg
+# Tests and chapters run two at a time on two cores: one BLAS thread each, or they thrash.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: setup book test pytest nbval book-strict clean help
 help:

@@ -10,6 +10,13 @@ module next to the paper:
 ``targets``        eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
 ``rules``          eq. 5: GTP updates; backprop on the same cost
 ``init``           eq. 6-10, Appendix A: the uncertainty initialisation
+``dynamics``       eq. 3, Appendix B: exact target ODE, Euler stability
+``inversion``      Appendix C: why layers cannot be inverted
+``decomposition``  section 3.3, Appendix D: GTP = backprop - Hebbian
+``data``           MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
+``train``          training engine (``fast`` is its buffered float32 path)
+``figures``,       the book's figures and interactive panels
+``widgets``
 =================  ======================================================
 """
 __version__ = "0.1.0"

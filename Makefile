@@ -8,7 +8,6 @@ SHARED := $(wildcard $(CURDIR)/../shared/datasets)
 ifneq ($(SHARED),)
 export GTP_DATA_MIRROR ?= $(SHARED)
 endif
-export MPLBACKEND ?= Agg
 # Tests and chapters run two at a time on two cores: one BLAS thread each, or they thrash.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1

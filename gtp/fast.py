@@ -286,7 +286,7 @@ class FastNet:
         """
         loss_sum, n_correct, seen, since = 0.0, 0, 0, 0
         labels = np.asarray(labels)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             if batch_size == 1:
                 lab = labels.tolist()
                 for i in order.tolist():

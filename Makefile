@@ -13,10 +13,11 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup book test pytest nbval book-strict clean help
+.PHONY: setup book test pytest nbval book-strict browser clean help
 help:
 	@echo "make book   build the book (executing every chapter) into _build/html"
-	@echo "make test   run unit tests, validate every chapter with nbval, strict book build"
+	@echo "make test   run unit tests, validate every chapter with nbval, strict book build,"
+	@echo "            then open every page in headless chromium (make browser)"
 	@echo "make setup  create .venv and install requirements.txt (both targets do this)"
 	@echo "make clean  remove _build (not the data cache)"
 
@@ -28,12 +29,18 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# Chapters run as in a reader's Jupyter: without any MPLBACKEND from the caller's
+# environment, so that ipykernel's inline backend draws the figures; under Agg every
+# figure would be printed as "<Figure size ...>" text.
+BUILD_ENV := env -u MPLBACKEND
+
 book: $(STAMP)
-	$(JB) build .
+	$(BUILD_ENV) $(JB) build .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
+# tests/browser needs the built book: it runs after book-strict (make browser).
 pytest: $(STAMP)
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 tests --ignore=tests/browser
 
 nbval: $(STAMP)
 	rm -rf _build/ipynb
@@ -41,10 +48,15 @@ nbval: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider _build/ipynb
 
 book-strict: $(STAMP)
-	$(JB) build . -W -n --keep-going
+	$(BUILD_ENV) $(JB) build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: pytest nbval book-strict
+# Real-browser check of the built pages (needs Debian's chromium + chromium-driver,
+# skips with a message without them); screenshots land in _build/screenshots/.
+browser: $(STAMP)
+	$(PY) -m pytest tests/browser
+
+test: pytest nbval book-strict browser
 
 clean:
 	rm -rf _build

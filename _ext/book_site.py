@@ -1,0 +1,333 @@
+"""Sphinx extension for the book's web site: offline maths and Colab-ready notebooks.
+
+* **MathJax without a CDN.**  MathJax 3 is copied into the site's ``_static/mathjax``
+  from the PyPI package ``django-static-mathjax`` (a plain copy of MathJax 3.2.2, no
+  Django needed), and ``mathjax_path`` in ``_config.yml`` points at it.  Formulas then
+  render in an offline classroom, from a USB stick, and in the browser test.
+
+* **Colab.**  Colab opens ``.ipynb`` files from GitHub but cannot open the book's MyST
+  Markdown chapters.  Every notebook chapter is therefore exported as
+  ``_colab/<page>.ipynb`` inside the built site, with a first cell that installs ``gtp``
+  when it is missing, and the Colab launch button is pointed at that copy on the branch
+  the site is published from (``gtp_colab_branch``, ``gh-pages`` by default, which is
+  what ``ghp-import -n -p -f _build/html`` publishes).  Binder needs none of this: it
+  opens the ``.md`` chapters as notebooks through jupytext (see ``binder/``).
+
+* **Course paths for teachers.**  The ``course-path`` directive lists the chapters of
+  some parts of the book with each chapter's **Time** and **You need** read from its
+  "What you will learn" box, and the total time.  It is re-read at every build (the
+  chapters may have changed), and a notebook chapter without that box is a build
+  warning, so a strict build (``-W``) enforces the convention of ``book/first-look.md``.
+
+* **A site-wide ``/favicon.ico``** next to the pages' SVG icon.
+
+* **No duplicate inline scripts** (a Sphinx 7.4 quirk that makes a JavaScript error on
+  every page; see ``dedupe_inline_scripts``).
+
+The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme.
+"""
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx import addnodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+LOGGER = logging.getLogger(__name__)
+
+# Parts of the MathJax 3 distribution the site needs: the combined TeX/MathML-to-HTML
+# component, its fonts, the TeX extensions it autoloads and the accessibility menu.
+MATHJAX_COMPONENT = "tex-mml-chtml.js"
+MATHJAX_PARTS = (MATHJAX_COMPONENT, "input", "output/chtml", "output/chtml.js", "ui", "a11y",
+                 "sre")
+
+COLAB_SETUP = '''\
+# Set-up for Colab and other fresh environments: install the book's library `gtp`
+# when it is missing (on your own machine, `make setup` has done it: nothing happens).
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("gtp") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{requirement}"], check=True)
+if "google.colab" in sys.modules:
+    from google.colab import output
+    output.enable_custom_widget_manager()   # lets the ipywidgets sliders run in Colab'''
+
+
+def mathjax_source():
+    """Folder of the MathJax 3 ``es5`` distribution shipped by django-static-mathjax."""
+    import mathjax  # the django-static-mathjax package
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+
+
+def copy_mathjax(outdir):
+    """Copy the parts of MathJax the pages load into ``outdir/_static/mathjax``."""
+    src, dest = mathjax_source(), Path(outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        if (src / part).is_dir():
+            shutil.copytree(src / part, dest / part, dirs_exist_ok=True)
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / part, dest / part)
+    return dest
+
+
+def colab_notebook(md_path, requirement):
+    """The chapter at ``md_path`` (MyST notebook) as an nbformat notebook whose first
+    code cell installs ``requirement`` (a pip requirement for ``gtp``) when gtp is missing."""
+    import jupytext
+    nb = jupytext.read(md_path)
+    cell = nbformat.v4.new_code_cell(COLAB_SETUP.format(requirement=requirement))
+    cell.metadata["tags"] = ["colab-setup"]
+    first_code = next((k for k, c in enumerate(nb.cells) if c.cell_type == "code"),
+                      len(nb.cells))
+    nb.cells.insert(first_code, cell)      # after the title, before the version check
+    nb.metadata.pop("jupytext", None)       # a plain notebook, not paired with a .md
+    return nb
+
+
+def repository(config):
+    """``(url, branch)`` of the book's repository from the theme options."""
+    opts = config.html_theme_options
+    return opts.get("repository_url", "").rstrip("/"), opts.get("repository_branch") or "main"
+
+
+def colab_url(config, pagename):
+    """Colab address of the exported notebook of ``pagename`` on the published branch."""
+    url, _ = repository(config)
+    colab = config.html_theme_options.get("launch_buttons", {}).get("colab_url", "").rstrip("/")
+    org_repo = url.split("github.com/", 1)[-1]
+    return f"{colab}/github/{org_repo}/blob/{config.gtp_colab_branch}/_colab/{pagename}.ipynb"
+
+
+def _is_notebook_page(app, pagename):
+    return "kernelspec" in app.env.metadata.get(pagename, {})
+
+
+def export_colab(app, pagename, templatename, context, doctree):
+    """html-page-context: write ``_colab/<page>.ipynb`` and point the Colab button at it."""
+    if doctree is None or not _is_notebook_page(app, pagename):
+        return
+    url, branch = repository(app.config)
+    requirement = f"gtp @ git+{url}@{branch}"
+    dest = Path(app.outdir) / "_colab" / f"{pagename}.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(colab_notebook(app.env.doc2path(pagename), requirement), dest)
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab":
+                button["url"] = colab_url(app.config, pagename)
+
+
+def dedupe_inline_scripts(app, pagename, templatename, context, doctree):
+    """html-page-context: drop repeated inline ``<script>`` blocks.
+
+    Sphinx 7.4 lists an inline script that an extension adds after the builder starts
+    (sphinx-thebe's ``const THEBE_JS_URL = ...``, sphinx-togglebutton's selector) twice,
+    once with filename ``None`` and once with ``''``; the second ``const`` is a
+    JavaScript error on every page.  Scripts are kept in order, first copy only.
+    """
+    seen, kept = set(), []
+    for js in context.get("script_files", []):
+        attrs = getattr(js, "attributes", {})
+        key = (getattr(js, "filename", js) or "", getattr(js, "priority", 0),
+               tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    context["script_files"] = kept
+
+
+# --- course paths -------------------------------------------------------------------
+
+BOX = re.compile(r"\*\*You need:\*\*(?P<need>.*?)\*\*Time:\*\*(?P<time>[^\n]*)", re.S)
+
+
+def toc_parts(srcdir):
+    """``[(caption, [docname, ...]), ...]`` from ``_toc.yml`` (the root page excluded)."""
+    toc = yaml.safe_load((Path(srcdir) / "_toc.yml").read_text())
+    out = []
+    for part in toc.get("parts", []):
+        docs = []
+
+        def walk(entries):
+            for e in entries or []:
+                if "file" in e:
+                    docs.append(re.sub(r"\.(md|ipynb)$", "", e["file"]))
+                walk(e.get("sections"))
+        walk(part.get("chapters"))
+        out.append((part.get("caption", ""), docs))
+    return out
+
+
+def minutes(text):
+    """Minutes in a **Time:** text: "10 minutes", "1 hour", "1.5 h", "20-30 min" (the
+    upper end of a range); ``None`` when no duration is found."""
+    t = text.lower().replace("–", "-")
+    total, found = 0.0, False
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(\d+(?:\.\d+)?))?\s*"
+                         r"(hours?|hrs?|h\b|minutes?|mins?|min\b)", t):
+        value = float(m.group(2) or m.group(1))
+        total += value * (60 if m.group(3).startswith("h") else 1)
+        found = True
+    return round(total) if found else None
+
+
+def rebase(markup, docname):
+    """A chapter's **You need:** MyST text, made to work on another page: ``{doc}``
+    roles and links to other chapters are rewritten with absolute document names
+    (relative to the chapter ``docname``), so that they still resolve, with titles."""
+    base = posixpath.dirname(docname)
+
+    def absolute(target):
+        target = re.sub(r"\.(md|ipynb)$", "", target.split("#", 1)[0].strip())
+        return target if target.startswith("/") else "/" + posixpath.normpath(
+            posixpath.join(base, target))
+
+    def doc_role(m):
+        title, target = m.group("title"), m.group("target")
+        if target is None:
+            return f"{{doc}}`{absolute(title)}`"
+        return f"{{doc}}`{title.strip()} <{absolute(target)}>`"
+
+    text = re.sub(r"\{doc\}`(?P<title>[^`<]*?)(?:\s*<(?P<target>[^>]*)>)?`", doc_role, markup)
+    text = re.sub(r"\[([^\]]*)\]\((?![a-z]+:)([^)#]*\.(?:md|ipynb))(?:#[^)]*)?\)",
+                  lambda m: f"{{doc}}`{m.group(1)} <{absolute(m.group(2))}>`", text)
+    return " ".join(text.split()).rstrip(".")
+
+
+def chapter_box(path, docname=""):
+    """``(need, time text, minutes)`` of a chapter's "What you will learn" box, or ``None``.
+    ``need`` is MyST text rebased for use on another page (see ``rebase``)."""
+    m = BOX.search(Path(path).read_text())
+    if not m:
+        return None
+    time = " ".join(m.group("time").split()).rstrip(":").strip()
+    time = re.sub(r"\s*:{3,}.*$", "", time).rstrip(".")
+    return rebase(m.group("need"), docname), time, minutes(time)
+
+
+def is_notebook_source(path):
+    head = Path(path).read_text().split("\n---", 1)[0]
+    return "kernelspec:" in head
+
+
+def fmt_minutes(m):
+    h, mm = divmod(int(m), 60)
+    return f"{h} h {mm:02d} min" if h else f"{mm} min"
+
+
+class CoursePath(SphinxDirective):
+    """Table of the chapters of the given parts (``:parts:`` captions, comma-separated,
+    all parts when omitted), with time, prerequisites and the total time."""
+    option_spec = {"parts": directives.unchanged}
+
+    def run(self):
+        env = self.env
+        env.gtp_course_docs = getattr(env, "gtp_course_docs", set()) | {env.docname}
+        wanted = [p.strip() for p in self.options.get("parts", "").split(",") if p.strip()]
+        parts = toc_parts(env.srcdir)
+        known = [c for c, _ in parts]
+        missing = [w for w in wanted if w not in known]    # parts still being written
+        rows, total, complete = [], 0, True
+        for caption, docs in parts:
+            if wanted and caption not in wanted:
+                continue
+            for doc in docs:
+                path = env.doc2path(doc)
+                if not Path(path).exists() or not is_notebook_source(path):
+                    continue
+                box = chapter_box(path, doc)
+                if box is None:
+                    LOGGER.warning(f"{doc}: no 'What you will learn' box with **You need:** and "
+                                   f"**Time:** (see book/first-look.md)", location=path)
+                    box, complete = ("", "not given", None), False
+                need, time, mins = box
+                if mins is None:
+                    complete = False
+                else:
+                    total += mins
+                rows.append((caption, doc, time, need))
+        note = ([nodes.paragraph(text="Not in the book yet: the " + ", ".join(missing) +
+                                 (" part." if len(missing) == 1 else " parts."))]
+                if missing else [])
+        if not rows:
+            return note
+        return [self.table(rows), self.summary(total, complete, len(rows))] + note
+
+    def table(self, rows):
+        table = nodes.table(classes=["course-path"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for width in (14, 32, 14, 40):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self.row([nodes.Text(h) for h in ("Part", "Chapter", "Time", "You need")])
+        body = nodes.tbody()
+        group += body
+        for caption, doc, time, need in rows:
+            ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + doc,
+                                        refexplicit=False, refwarn=True)
+            ref += nodes.inline("", doc)
+            need_node = nodes.inline()
+            self.state.nested_parse(StringList([need or "-"]), self.content_offset, need_node)
+            need_children = (need_node.children[0].children if len(need_node.children) == 1
+                             and isinstance(need_node.children[0], nodes.paragraph)
+                             else need_node.children)
+            body += self.row([nodes.Text(caption), ref, nodes.Text(time), *[list(need_children)]])
+        return table
+
+    @staticmethod
+    def row(cells):
+        row = nodes.row()
+        for c in cells:
+            entry = nodes.entry()
+            para = nodes.paragraph()
+            para.extend(c if isinstance(c, list) else [c])
+            entry += para
+            row += entry
+        return row
+
+    @staticmethod
+    def summary(total, complete, n):
+        text = f"{n} chapters, about {fmt_minutes(total)} in all"
+        if not complete:
+            text += " (some chapters give no time)"
+        return nodes.paragraph(text=text + ".")
+
+
+def course_docs_outdated(app, env, added, changed, removed):
+    """Pages with a course path are rebuilt every time: the chapters may have changed."""
+    return sorted(d for d in getattr(env, "gtp_course_docs", set()) if d in env.found_docs)
+
+
+def purge_course_doc(app, env, docname):
+    getattr(env, "gtp_course_docs", set()).discard(docname)
+
+
+def finish(app, exc):
+    if exc is None and app.builder.format == "html":
+        copy_mathjax(app.outdir)
+        # Browsers ask for /favicon.ico on pages without an icon link (the root
+        # redirect page); serve one instead of a 404.
+        icon = Path(app.srcdir) / "_static" / "favicon.ico"
+        if icon.exists():
+            shutil.copy2(icon, Path(app.outdir) / "favicon.ico")
+
+
+def setup(app):
+    app.add_config_value("gtp_colab_branch", "gh-pages", "html")
+    app.add_directive("course-path", CoursePath)
+    app.connect("env-get-outdated", course_docs_outdated)
+    app.connect("env-purge-doc", purge_course_doc)
+    # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
+    app.connect("html-page-context", export_colab, priority=550)
+    app.connect("html-page-context", dedupe_inline_scripts, priority=900)
+    app.connect("build-finished", finish)
+    return {"parallel_read_safe": False, "parallel_write_safe": True}

@@ -1,0 +1,89 @@
+"""Real-browser test of the built book (``make browser``, part of ``make test``).
+
+Serves ``_build/html`` on 127.0.0.1, opens every page in headless Debian chromium and
+checks what a reader would see: internal links, images and anchors resolve, figures are
+decoded with a non-zero size and carry alt text, every formula was typeset by MathJax
+(served from the site itself, no CDN), every code cell and output of a notebook page is
+on the page, the ``.ipynb`` download and the Binder/Colab buttons are there, and the
+console shows no JavaScript error.  The only console errors ignored are failures to
+reach hosts other than 127.0.0.1 (there is no internet here).  Screenshots of the home
+page and of one chapter go to ``_build/screenshots/`` for a human to look at.
+
+Skips with a message when chromium or chromedriver is not installed (Debian packages
+``chromium`` and ``chromium-driver``; ``.ci/run`` installs them) or when the book has
+not been built (``make book-strict``).
+"""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import helpers  # noqa: E402
+
+BUILT = (helpers.HTML / "index.html").exists()
+PAGES = helpers.pages() if BUILT else []
+NOT_BUILT = "the book is not built: run `make book-strict` (or `make test`) first"
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not BUILT:
+        pytest.skip(NOT_BUILT)
+    s = helpers.Site()
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("page", PAGES or [pytest.param("index.html", marks=pytest.mark.skip(NOT_BUILT))])
+def test_page(browser, site, page):
+    report, problems = helpers.page_problems(browser, site, page)
+    assert not problems, f"{page} ({report['title']}):\n  " + "\n  ".join(problems)
+
+
+def toc_pages():
+    """Pages of the toc entries, in toc order."""
+    sys.path.insert(0, str(helpers.ROOT / "scripts"))
+    import chapters
+    import yaml
+    toc = yaml.safe_load((helpers.ROOT / "_toc.yml").read_text())
+    return [(f[:-3] if f.endswith(".md") else f) + ".html" for f in chapters.toc_files(toc)]
+
+
+def test_every_chapter_is_a_page():
+    """Every entry of _toc.yml was built into a page."""
+    if not BUILT:
+        pytest.skip(NOT_BUILT)
+    toc = toc_pages()
+    missing = [p for p in toc if p not in PAGES]
+    assert not missing, f"toc entries without a built page (rebuild the book): {missing}"
+    assert "index.html" in PAGES and len(PAGES) > len(toc)
+
+
+def screenshot_page():
+    """The chapter to photograph: the first training chapter, else the first theory
+    chapter, else the first notebook chapter (toc order)."""
+    toc = toc_pages()
+    for part in ("book/training/", "book/theory/", "book/"):
+        found = [p for p in toc if p.startswith(part) and helpers.expected_cells(p) is not None]
+        if found:
+            return found[0]
+    return "index.html"
+
+
+def test_screenshots(browser, site):
+    helpers.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chapter = screenshot_page()
+    for name, page in (("home", "index.html"), ("chapter", chapter)):
+        helpers.open_page(browser, site, page)
+        browser.set_window_size(1280, 1000)
+        top = helpers.SCREENSHOTS / f"{name}.png"
+        assert browser.save_screenshot(str(top))
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(1280, min(int(height), 12000))
+        full = helpers.SCREENSHOTS / f"{name}-full.png"
+        assert browser.save_screenshot(str(full))
+        browser.set_window_size(1280, 1000)
+        assert top.stat().st_size > 10_000 and full.stat().st_size > 10_000
+    (helpers.SCREENSHOTS / "README.txt").write_text(
+        f"home.png, home-full.png: index.html\nchapter.png, chapter-full.png: {chapter}\n")

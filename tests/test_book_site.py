@@ -1,0 +1,111 @@
+"""The book-site Sphinx extension (_ext/book_site.py): offline MathJax, Colab notebooks,
+course paths; and the chapter convention that the course paths read."""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_site  # noqa: E402
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("10 minutes.", 10), ("1 hour", 60), ("1.5 h", 90), ("20-30 min", 30),
+    ("20\u201330 minutes", 30), ("1 h 15 min", 75), ("about 2 hours", 120),
+    ("an afternoon", None), ("", None),
+])
+def test_minutes(text, minutes):
+    assert book_site.minutes(text) == minutes
+
+
+def test_rebase_makes_chapter_links_absolute():
+    text = ("NumPy, {doc}`../first-look`, {doc}`the notation <../reference/notation>`, "
+            "{doc}`deriving-gtp` and [eq. 5](deriving-gtp.md#eq5), see https://x.org.")
+    assert book_site.rebase(text, "book/theory/backprop-hebbian") == (
+        "NumPy, {doc}`/book/first-look`, {doc}`the notation </book/reference/notation>`, "
+        "{doc}`/book/theory/deriving-gtp` and {doc}`eq. 5 </book/theory/deriving-gtp>`, "
+        "see https://x.org")
+    assert book_site.rebase("`np.outer` and $W^T$ {eq}`eq-5`", "book/x") == "`np.outer` and $W^T$ {eq}`eq-5`"
+
+
+def test_chapter_box_of_the_model_chapter():
+    need, time, minutes = book_site.chapter_box(ROOT / "book" / "first-look.md", "book/first-look")
+    assert need == "NumPy and the chain rule" and time == "10 minutes" and minutes == 10
+
+
+def test_chapter_box_missing(tmp_path):
+    page = tmp_path / "c.md"
+    page.write_text("# A chapter\n\nNo box here. **Time:** is mentioned but not the rest.\n")
+    assert book_site.chapter_box(page) is None
+
+
+def notebook_chapters():
+    return [f"{doc}.md" for _, docs in book_site.toc_parts(ROOT) for doc in docs
+            if (ROOT / f"{doc}.md").exists() and book_site.is_notebook_source(ROOT / f"{doc}.md")]
+
+
+@pytest.mark.parametrize("chapter", notebook_chapters())
+def test_chapter_conventions(chapter):
+    """Issue 8's teaching apparatus, as in book/first-look.md: a 'What you will learn' tip
+    with **You need:** and **Time:** (a duration, read by book/teachers.md); a hidden first
+    code cell checking the gtp version; exercises with solutions in dropdowns."""
+    import re
+    import jupytext
+    import gtp
+    path = ROOT / chapter
+    text = path.read_text()
+    box = book_site.chapter_box(path, chapter[:-3])
+    assert "What you will learn" in text and box is not None, \
+        "no 'What you will learn' box with **You need:** and **Time:**"
+    assert box[2] is not None, f"**Time:** {box[1]!r} gives no duration (e.g. '20 minutes')"
+    code = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
+    assert code and f'check_version("{gtp.__version__}")' in code[0].source \
+        and "remove-cell" in code[0].metadata.get("tags", []), \
+        f'the first code cell should be gtp.check_version("{gtp.__version__}"), tagged remove-cell'
+    exercises = re.findall(r"^(?:`{3,}|:{3,})\{exercise(?:-start)?\}", text, re.M)
+    solutions = re.findall(r"^(?:`{3,}|:{3,})\{solution(?:-start)?\}[^\n]*\n(?::[^\n]*\n)*", text, re.M)
+    assert exercises, "no {exercise}"
+    assert len(solutions) >= len(exercises), f"{len(exercises)} exercises, {len(solutions)} solutions"
+    hidden = [s for s in solutions if ":class: dropdown" in s]
+    assert len(hidden) == len(solutions), "every solution should be hidden (:class: dropdown)"
+
+
+def test_toc_parts_follow_the_toc():
+    parts = dict(book_site.toc_parts(ROOT))
+    assert "book/first-look" in parts["Getting started"]
+    assert "book/workshop" in parts["Workshop"]
+    assert "book/intro" not in sum(parts.values(), [])
+
+
+def test_colab_notebook_starts_with_the_setup_cell():
+    req = "gtp @ git+https://github.com/gtp-book/gradient-target-propagation@main"
+    nb = book_site.colab_notebook(ROOT / "book" / "first-look.md", req)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    first = code[0]
+    assert first.metadata["tags"] == ["colab-setup"]
+    assert req in first.source and "enable_custom_widget_manager" in first.source
+    # The chapter follows unchanged: title first, then the version check.
+    assert nb.cells[0].source.startswith("# A first look")
+    assert "gtp.check_version" in code[1].source
+    assert "jupytext" not in nb.metadata
+    # Where gtp is installed (here) the cell does nothing: no pip call.
+    calls = []
+    import subprocess
+    run, subprocess.run = subprocess.run, lambda *a, **k: calls.append(a)
+    try:
+        exec(compile(first.source, "colab-setup", "exec"), {})
+    finally:
+        subprocess.run = run
+    assert calls == []
+
+
+def test_copy_mathjax(tmp_path):
+    dest = book_site.copy_mathjax(tmp_path)
+    assert (dest / "tex-mml-chtml.js").stat().st_size > 100_000
+    assert 'VERSION="3.' in (dest / "tex-mml-chtml.js").read_text()
+    fonts = list((dest / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10
+    assert (dest / "input" / "tex" / "extensions").is_dir()

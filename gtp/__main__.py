@@ -1,0 +1,62 @@
+"""Command line: ``python -m gtp reproduce | summary | search``.
+
+    python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
+    python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
+    python -m gtp search --kind bp-lr --table 1
+    python -m gtp summary            # paper | GTP (ours) | backprop (ours)
+"""
+import argparse
+import sys
+
+from .reproduce import DEFAULT_ROOT, VARIANTS, main_reproduce, main_search, main_summary
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python -m gtp", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(q):
+        q.add_argument("--table", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3],
+                       help="paper tables to use (1 MNIST, 2 Fashion-MNIST, 3 CIFAR-10)")
+        q.add_argument("--root", default=DEFAULT_ROOT, help="results folder (default: %(default)s)")
+        q.add_argument("--checkpoint-root", default=None,
+                       help="checkpoint folder (default: <root>/.checkpoints)")
+
+    r = sub.add_parser("reproduce", help="run the table rows (skip finished, resume unfinished)")
+    common(r)
+    r.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per row (default 3)")
+    r.add_argument("--seeds-cifar", type=int, default=None,
+                   help="seeds for the CIFAR-10 rows (default: --seeds)")
+    r.add_argument("--variants", nargs="+", default=["printed"], choices=list(VARIANTS),
+                   help="GTP variants to run (default: printed)")
+    r.add_argument("--no-backprop", action="store_true", help="skip the backprop baseline")
+    r.add_argument("--search", nargs="*", default=["bp-lr"], choices=("bp-lr", "gtp-search"),
+                   help="validation searches to run first (default: bp-lr)")
+    r.add_argument("--epochs", type=int, default=None,
+                   help="override the per-data-set epoch budget (default: reproduce.EPOCHS)")
+    r.add_argument("--dry-run", action="store_true", help="list the runs still to do")
+    r.add_argument("--progress", action="store_true", help="show a progress bar per run")
+    r.set_defaults(func=main_reproduce)
+
+    s = sub.add_parser("summary", help="print paper | GTP (ours) | backprop (ours)")
+    common(s)
+    s.add_argument("--last", action="store_true", help="test accuracy at the last epoch")
+    s.set_defaults(func=main_summary)
+
+    q = sub.add_parser("search", help="run or show a validation search")
+    common(q)
+    q.add_argument("--kind", choices=("bp-lr", "gtp-search"), default="bp-lr")
+    q.add_argument("--show", action="store_true", help="only print the search table")
+    q.add_argument("--dry-run", action="store_true")
+    q.set_defaults(func=main_search)
+    return p
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,634 @@
+"""Figures and tables of the Training part: learning curves, per-layer cosines with
+backprop, misclassified images, the paper's tables beside ours, and the tau x eta maps.
+
+Figures are built as plain ``matplotlib.figure.Figure`` objects (not registered with
+pyplot), so the training panel can draw them from its worker thread and a notebook
+shows each exactly once.  Inputs are the records of ``gtp.train.train`` (their
+``"epochs"`` entries), result files under ``results/`` (``gtp.results``) and the grids
+of ``gtp.sensitivity``.
+"""
+import functools
+import io
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .. import results as R
+from .style import COLUMN_WIDTH, PALETTE, style
+
+__all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
+           "misclassified", "misclassified_indices", "heatmap", "ridge", "good_products",
+           "table_data", "table_markdown", "row_curves", "gap_figure", "gap_summary", "verdict", "gap_by_product",
+           "still_improving",
+           "cell_text", "VARIANT_LABELS", "STATUS_DONE"]
+
+#: how the book names the runs of a table row
+VARIANT_LABELS = {("gtp", "printed"): "GTP, paper's settings",
+                  ("gtp", "sigmoid"): "GTP, sigmoid everywhere",
+                  ("gtp", "tuned"): "GTP, tuned on validation",
+                  ("backprop", "printed"): "backprop (same network)"}
+_VARIANT_COLOURS = {("gtp", "printed"): PALETTE["blue"], ("gtp", "sigmoid"): PALETTE["orange"],
+                    ("gtp", "tuned"): PALETTE["green"], ("backprop", "printed"): PALETTE["black"]}
+#: statuses of a run whose selected epoch counts in a table (as ``gtp.reproduce``)
+STATUS_DONE = ("finished", "diverged")
+
+
+def _styled(fn):
+    """Run a figure function inside the book's rcParams."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with style():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def new_figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, layout="constrained", **kwargs):
+    """``(fig, axes)`` at column width, not managed by pyplot (thread-safe; call inside
+    ``style()``).  ``layout=None`` skips the layout engine (faster redraws)."""
+    fig = Figure(figsize=(width, height), layout=layout)
+    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return fig, axes
+
+
+def png_bytes(fig, dpi=80):
+    """The figure as PNG bytes (for ``ipywidgets.Image``)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _series(epochs, key):
+    """``(x, y)`` of one entry key over epochs (entries missing the key are skipped);
+    x is the number of epochs done, fractional for a partial last epoch."""
+    xs, ys = [], []
+    for e in epochs:
+        v = e.get(key)
+        if v is None:
+            continue
+        xs.append(_epoch_x(e, epochs))
+        ys.append(v)
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+def _epoch_x(e, epochs):
+    if not e.get("partial"):
+        return float(e["epoch"])
+    full = [f for f in epochs if f["epoch"] >= 1 and not f.get("partial")]
+    per = (full[0]["examples"] if full else None)
+    if per:
+        return e["examples"] / per
+    return e["epoch"] - 0.5
+
+
+# --------------------------------------------------------------------------- curves
+def _draw_accuracy(ax, epochs, test=False):
+    lines = [("train_acc", "train (fixed subset)", PALETTE["blue"], "-"),
+             ("train_acc_running", "train (running, before each update)", PALETTE["sky"], ":"),
+             ("val_acc", "validation", PALETTE["orange"], "-")]
+    if test:
+        lines.append(("test_acc", "test", PALETTE["vermillion"], "--"))
+    for key, label, colour, ls in lines:
+        x, y = _series(epochs, key)
+        if len(x):
+            ax.plot(x, 100 * y, ls, marker="o", ms=4, color=colour, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+
+
+def _draw_loss(ax, epochs, test=False):
+    lines = [("train_loss", "train (fixed subset)", PALETTE["blue"], "-"),
+             ("train_loss_running", "train (running)", PALETTE["sky"], ":"),
+             ("val_loss", "validation", PALETTE["orange"], "-")]
+    if test:
+        lines.append(("test_loss", "test", PALETTE["vermillion"], "--"))
+    for key, label, colour, ls in lines:
+        x, y = _series(epochs, key)
+        if len(x):
+            ax.plot(x, y, ls, marker="o", ms=4, color=colour, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cost")
+
+
+def _draw_cosines(ax, epochs, key="cos_batch"):
+    L = max((len(e.get(key) or []) for e in epochs), default=0)
+    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+    for l in range(L):
+        xs, ys = [], []
+        for e in epochs:
+            c = e.get(key)
+            if c and c[l] is not None:
+                xs.append(_epoch_x(e, epochs))
+                ys.append(c[l])
+        if xs:
+            ax.plot(xs, ys, "-o", ms=4, color=colours[l % len(colours)],
+                    label=f"$W_{{{l}}}$" + (" (output: = 1)" if l == L - 1 else ""))
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cosine(GTP, backprop)")
+
+
+@_styled
+def learning_curves(epochs, test=False, title=None):
+    """Accuracy (left) and cost (right) against epochs of one run's entries
+    (``record["epochs"]``): training subset, running training, validation (and test
+    with ``test=True``)."""
+    fig, (a1, a2) = new_figure(1, 2, height=3.4)
+    _draw_accuracy(a1, epochs, test)
+    _draw_loss(a2, epochs, test)
+    a1.legend(loc="lower right", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+@_styled
+def cosine_curves(epochs, key="cos_batch", title=None):
+    """Per-layer cosine between GTP's update and backprop's (``cos_batch``: updates
+    summed over the probe batch; ``cos_example``: mean per-example cosine) against epochs."""
+    fig, ax = new_figure(1, 1, height=3.0)
+    _draw_cosines(ax, epochs, key)
+    ax.legend(loc="lower right", fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+@_styled
+def training_figure(epochs, title=None, cosines=True):
+    """The training panel's figure: accuracy, cost and (GTP only) the per-layer cosine
+    with backprop, against epochs."""
+    has_cos = cosines and any(e.get("cos_batch") for e in epochs)
+    n = 3 if has_cos else 2
+    fig, axes = new_figure(1, n, height=3.7, width=COLUMN_WIDTH * (1.35 if n == 3 else 1),
+                           layout=None)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.84 if title else 0.9,
+                        wspace=0.3)
+    _draw_accuracy(axes[0], epochs)
+    _draw_loss(axes[1], epochs)
+    axes[0].set_title("accuracy", fontsize=11)
+    axes[1].set_title("cost", fontsize=11)
+    if has_cos:
+        _draw_cosines(axes[2], epochs)
+        axes[2].set_title("per-layer cosine with backprop", fontsize=11)
+        axes[2].legend(loc="lower left", fontsize=9)
+    h, lab = axes[0].get_legend_handles_labels()
+    if h:
+        fig.legend(h, lab, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    if not epochs:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no epoch yet", ha="center", va="center", transform=ax.transAxes,
+                    color="0.4")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+# --------------------------------------------------------------------------- images
+def misclassified_indices(pred, y, n=24):
+    """Indices of the first ``n`` examples whose prediction differs from the label."""
+    return np.flatnonzero(np.asarray(pred) != np.asarray(y))[:n]
+
+
+def _image(x, shape):
+    """One flattened example as an image (channel-planar RGB to height x width x 3)."""
+    img = np.asarray(x, dtype=float).reshape(shape)
+    if img.ndim == 3:
+        img = np.transpose(img, (1, 2, 0))
+    return np.clip(img, 0, 1)
+
+
+@_styled
+def misclassified(X, y, pred, shape=(28, 28), class_names=None, n=24, ncols=8, title=None):
+    """A grid of misclassified images, each labelled "label -> prediction".
+
+    X: flattened images with values in [0, 1]; y: labels; pred: predicted classes;
+    shape: image shape as stored ((28, 28) or channel-planar (3, 32, 32)).  The tiles
+    are drawn as one mosaic image (fast enough for a live panel).
+    """
+    idx = misclassified_indices(pred, y, n)
+    names = list(class_names) if class_names is not None else \
+        [str(k) for k in range(int(max(np.max(y), np.max(pred))) + 1)]
+    nrows = max(1, int(np.ceil(len(idx) / ncols)))
+    h, w = shape[-2:]
+    rgb = len(shape) == 3
+    pad_top, pad = max(6, h // 3), 2          # room for the text above each tile
+    th, tw = h + pad_top, w + pad
+    canvas = np.ones((nrows * th, ncols * tw, 3) if rgb else (nrows * th, ncols * tw))
+    if not rgb:
+        canvas[:] = 0.0
+    for k, i in enumerate(idx):
+        r, c = divmod(k, ncols)
+        img = _image(X[i], shape)
+        canvas[r * th + pad_top:r * th + pad_top + h, c * tw:c * tw + w] = img
+    fig, ax = new_figure(1, 1, height=1.1 * nrows + (0.5 if title else 0.2))
+    ax.imshow(canvas, cmap=None if rgb else "gray_r", vmin=0, vmax=1,
+              interpolation="nearest", aspect="equal")
+    short = max(len(s) for s in names) > 3
+    for k, i in enumerate(idx):
+        r, c = divmod(k, ncols)
+        lab, p = names[int(y[i])], names[int(pred[i])]
+        if short:
+            lab, p = lab[:6], p[:6]
+        ax.text(c * tw + w / 2, r * th + pad_top - 1, f"{lab}\u2192{p}", ha="center",
+                va="bottom", fontsize=7 if short else 10, color=PALETTE["vermillion"])
+    if not len(idx):
+        ax.text(0.5, 0.5, "no misclassified example", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+# --------------------------------------------------------------------------- heat maps
+def _fmt_tick(v):
+    return f"{v:g}"
+
+
+@_styled
+def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
+    """Validation accuracy over a ``gtp.sensitivity`` grid (percent in every cell).
+
+    Rows: tau (or tau_1); columns: eta (or tau_2).  Diverged cells are dark and marked
+    "div", missing cells are blank, the best cell is boxed in black and ``paper`` (a
+    ``(row value, column value)`` pair, e.g. the paper's (tau, eta)) in vermillion.
+    """
+    from ..sensitivity import best_cell, grid_matrix
+    rows, cols, acc, div = grid_matrix(grid)
+    own = ax is None
+    if own:
+        fig, ax = new_figure(1, 1, height=4.6, width=COLUMN_WIDTH * 0.9)
+    else:
+        fig = ax.figure
+    shown = np.ma.masked_invalid(100 * acc)
+    im = ax.imshow(shown, cmap="viridis", vmin=0, vmax=100, origin="lower", aspect="auto")
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            if div[i, j]:
+                ax.add_patch(Rectangle((j - .5, i - .5), 1, 1, color="0.25"))
+                ax.text(j, i, "div", ha="center", va="center", fontsize=8, color="white")
+            elif np.isfinite(acc[i, j]):
+                v = 100 * acc[i, j]
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8,
+                        color="black" if v > 60 else "white")
+    best = best_cell(grid)
+    if best is not None:
+        i, j = rows.index(best[0]), cols.index(best[1])
+        ax.add_patch(Rectangle((j - .5, i - .5), 1, 1, fill=False, ec="black", lw=2.5))
+    if paper is not None and paper[0] in rows and paper[1] in cols:
+        i, j = rows.index(paper[0]), cols.index(paper[1])
+        ax.add_patch(Rectangle((j - .42, i - .42), .84, .84, fill=False,
+                               ec=PALETTE["vermillion"], lw=2.5, ls="--"))
+    ax.set_xticks(range(len(cols)), [_fmt_tick(c) for c in cols], rotation=45)
+    ax.set_yticks(range(len(rows)), [_fmt_tick(r) for r in rows])
+    ax.grid(False)
+    if grid["kind"] == "tau-eta":
+        ax.set_xlabel(r"learning rate $\eta$")
+        ax.set_ylabel(r"$\tau$")
+    else:
+        ax.set_xlabel(r"$\tau_2$ (last hidden layer)")
+        ax.set_ylabel(r"$\tau_1$ (first hidden layer)")
+    if title:
+        ax.set_title(title, fontsize=11)
+    if colorbar and own:
+        fig.colorbar(im, ax=ax, label="validation accuracy (%)", shrink=0.85)
+    return fig
+
+
+def good_products(grid, within=2.0):
+    """The products eta * tau of the cells of a tau x eta grid whose validation accuracy is
+    within ``within`` points of the best cell's (sorted)."""
+    from ..sensitivity import grid_matrix
+    rows, cols, acc, _ = grid_matrix(grid)
+    if np.all(np.isnan(acc)):
+        return []
+    best = np.nanmax(acc)
+    return sorted(rows[i] * cols[j] for i in range(len(rows)) for j in range(len(cols))
+                  if np.isfinite(acc[i, j]) and 100 * (best - acc[i, j]) <= within)
+
+
+@_styled
+def ridge(grids, labels, min_acc=0.5, title=None):
+    """For tau x eta grids: the best eta at each tau (where it reaches ``min_acc``), on
+    log-log axes, with guide lines of constant eta * tau (the zero start makes a hidden
+    update about eta * tau times a backprop step)."""
+    from ..sensitivity import grid_matrix
+    fig, ax = new_figure(1, 1, height=3.6)
+    markers = ["o", "s", "^", "D"]
+    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
+    taus_all = []
+    for k, (g, lab) in enumerate(zip(grids, labels)):
+        rows, cols, acc, _ = grid_matrix(g)
+        xs, ys = [], []
+        for i, tau in enumerate(rows):
+            if np.all(np.isnan(acc[i])) or np.nanmax(acc[i]) < min_acc:
+                continue
+            xs.append(tau)
+            ys.append(cols[int(np.nanargmax(acc[i]))])
+        taus_all += rows
+        ax.loglog(xs, ys, "-" + markers[k % 4], color=colours[k % 4], label=lab, ms=6)
+    if taus_all:
+        t = np.array([min(taus_all), max(taus_all)])
+        for prod in (0.1, 1.0, 10.0):
+            ax.loglog(t, prod / t, ":", color="0.55", lw=1)
+            ax.text(t[0], prod / t[0], f" ητ = {prod:g}", fontsize=9, color="0.4", va="bottom")
+    ax.set_xlabel(r"$\tau$")
+    ax.set_ylabel(r"best $\eta$ at this $\tau$")
+    ax.legend(fontsize=9, loc="upper right")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+# --------------------------------------------------------------------------- tables
+def _row_key(rec):
+    """(dataset, sizes) of a result record's paper row."""
+    pr = rec.get("paper_row")
+    if pr:
+        return pr["dataset"], tuple(pr["sizes"])
+    return rec["config"]["dataset"], tuple(rec["config"]["sizes"])
+
+
+def _group_key(rec):
+    rule = rec["config"]["rule"]
+    return rule, (rec.get("variant") or "printed") if rule == "gtp" else "printed"
+
+
+def _summarise(recs, which):
+    """Mean ± std over the completed runs of one cell, with counts and notes."""
+    done = [r for r in recs if r.get("status") in STATUS_DONE and r.get("selection")]
+    values = [r["selection"][which] for r in done]
+    mean, std, n = R.aggregate(values)
+    running = [r for r in recs if r.get("status") not in STATUS_DONE]
+    progress = []
+    for r in running:
+        full = [e["epoch"] for e in r.get("epochs", []) if e["epoch"] >= 1 and not e.get("partial")]
+        progress.append(f"{r.get('status') or 'running'}: epoch {max(full, default=0)}/"
+                        f"{r['config']['epochs']}")
+    return {"mean": None if mean is None else 100 * mean,
+            "std": None if std is None else 100 * std, "n": n,
+            "seeds": sorted(r["config"]["seed"] for r in done),
+            "values": [100 * v for v in values if v is not None],
+            "n_diverged": sum(r.get("status") == "diverged" for r in recs),
+            "n_running": len(running), "progress": progress,
+            "epochs": max((r["config"]["epochs"] for r in done), default=None),
+            "eta": sorted({r["config"]["eta"] for r in recs if np.isscalar(r["config"]["eta"])}),
+            "tau": sorted({r["config"].get("tau") for r in recs
+                           if np.isscalar(r["config"].get("tau"))}),
+            "acts": sorted({str(r["config"]["acts"]) for r in recs}),
+            "best_is_last": sum(r["selection"]["best_epoch"] == r["selection"]["last_epoch"]
+                                for r in done)}
+
+
+def table_data(table, root=None, which="test_acc_at_best"):
+    """The rows of the paper's Table ``table`` (1 MNIST, 2 Fashion-MNIST, 3 CIFAR-10)
+    beside ours, from ``<root>/table<table>/*.json``.
+
+    Returns a list of dicts (one per row of ``gtp.reproduce.ROWS``): ``net``, ``sizes``,
+    ``dataset``, ``tau``, ``eta``, ``paper`` (percent), ``cells`` (``(rule, variant)`` ->
+    summary with ``mean``, ``std`` (percent), ``n``, ``seeds``, ``n_diverged``,
+    ``n_running``...) and ``records`` (the runs, for learning curves).  Test accuracy is
+    taken at the epoch selected on validation (``which="test_acc_last"``: last epoch).
+    """
+    from ..reproduce import DEFAULT_ROOT, rows_of
+    recs = R.load_results(root or DEFAULT_ROOT, f"table{table}")
+    out = []
+    for row in rows_of([table]):
+        mine = [r for r in recs if _row_key(r) == (row.dataset, tuple(row.sizes))]
+        groups = {}
+        for r in mine:
+            groups.setdefault(_group_key(r), []).append(r)
+        out.append({"table": table, "dataset": row.dataset, "net": row.net,
+                    "sizes": tuple(row.sizes), "tau": row.tau, "eta": row.eta,
+                    "paper": row.paper,
+                    "cells": {k: _summarise(v, which) for k, v in groups.items()},
+                    "records": groups})
+    return out
+
+
+def cell_text(cell):
+    """The text of one table cell: '97.12 ± 0.08 (3 seeds)', '97.10 (1 seed)',
+    'not run yet', with notes on diverged and unfinished runs."""
+    if cell is None:
+        return "not run yet"
+    parts = []
+    if cell["n"] == 1:
+        parts.append(f"{cell['mean']:.2f} (1 seed)")
+    elif cell["n"]:
+        parts.append(f"{cell['mean']:.2f} ± {cell['std']:.2f} ({cell['n']} seeds)")
+    notes = []
+    if cell["n_diverged"]:
+        notes.append(f"{cell['n_diverged']} diverged")
+    if cell["n_running"]:
+        notes.append(", ".join(cell["progress"]))
+    if not parts:
+        return "pending (" + "; ".join(notes) + ")" if notes else "not run yet"
+    return parts[0] + (" [" + "; ".join(notes) + "]" if notes else "")
+
+
+def _label(kind):
+    return VARIANT_LABELS.get(kind, f"{'GTP' if kind[0] == 'gtp' else kind[0]}, {kind[1]}")
+
+
+def _colour(kind):
+    return _VARIANT_COLOURS.get(kind, PALETTE["purple"])
+
+
+def _columns(rows):
+    """The run kinds shown: GTP with the paper's settings, every other GTP variant that has
+    runs (known ones first), backprop."""
+    found = {k for r in rows for k in r["cells"]}
+    extra = sorted(k for k in found if k[0] == "gtp" and k not in VARIANT_LABELS)
+    cols = [("gtp", "printed")]
+    cols += [k for k in (("gtp", "sigmoid"), ("gtp", "tuned")) if k in found] + extra
+    return cols + [("backprop", "printed")]
+
+
+def table_markdown(rows):
+    """A Markdown table of ``table_data`` rows: network, tau, eta, paper, ours."""
+    cols = _columns(rows)
+    head = ["network", "τ", "η", "paper"] + [_label(c) for c in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["net"], f"{r['tau']:g}", f"{r['eta']:g}", f"{r['paper']:.2f}"]
+        for c in cols:
+            cell = r["cells"].get(c)
+            text = cell_text(cell)
+            if c[0] == "backprop" and cell and cell["eta"]:
+                text += " η=" + "/".join(f"{e:g}" for e in cell["eta"])
+            elif c == ("gtp", "tuned") and cell and cell["eta"]:
+                text += (" [" + "/".join(cell["acts"]) + ", τ=" +
+                         "/".join(f"{t:g}" for t in cell["tau"]) + ", η=" +
+                         "/".join(f"{e:g}" for e in cell["eta"]) + "]")
+            cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _epoch_budget(dataset):
+    """The reproduction's epoch budget for ``dataset`` (1 if unknown)."""
+    from ..reproduce import EPOCHS
+    return int(EPOCHS.get(dataset, 1)) if isinstance(EPOCHS, dict) else int(EPOCHS)
+
+
+@_styled
+def row_curves(rows, key="val_acc", title=None):
+    """Learning curves for every row of a table: one panel per network, validation
+    accuracy (``key``) against epochs, one line per seed and per run kind (dotted while a
+    run is still going); rows with no run yet say so."""
+    from matplotlib.lines import Line2D
+    n = len(rows)
+    ncols = 2
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = new_figure(nrows, ncols, height=2.2 * nrows + 0.8, sharex=False)
+    axes = np.atleast_1d(axes).ravel()
+    kinds, any_running = set(), False
+    for ax, r in zip(axes, rows):
+        ax.set_title(f"{r['net']} (paper {r['paper']:.2f}%)", fontsize=10)
+        drawn, last_epoch = False, _epoch_budget(r["dataset"])
+        for k, recs in sorted(r["records"].items()):
+            colour = _colour(k)
+            for rec in recs:
+                x, y = _series(rec.get("epochs", []), key)
+                last_epoch = max(last_epoch, rec["config"].get("epochs") or 1)
+                if len(x) < 1:
+                    continue
+                done = rec.get("status") in STATUS_DONE
+                any_running |= not done
+                ax.plot(x, 100 * y, "-" if done else ":", marker="o", ms=3, color=colour,
+                        lw=1.3, alpha=0.85)
+                kinds.add(k)
+                drawn = True
+        ax.axhline(r["paper"], color=PALETTE["vermillion"], ls="--", lw=1)
+        if not drawn:
+            ax.text(0.5, 0.5, "not run yet", ha="center", va="center",
+                    transform=ax.transAxes, color="0.4")
+        ax.set_xlim(-0.2, last_epoch + 0.2)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("epoch", fontsize=10)
+        ax.set_ylabel("val. acc. (%)", fontsize=10)
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    handles = [Line2D([], [], color=_colour(k), marker="o", ms=3) for k in sorted(kinds)]
+    labels = [_label(k) for k in sorted(kinds)]
+    handles.append(Line2D([], [], color=PALETTE["vermillion"], ls="--"))
+    labels.append("paper (test accuracy)")
+    if any_running:
+        handles.append(Line2D([], [], color="0.4", ls=":"))
+        labels.append("dotted: run still going")
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(handles)),
+               fontsize=9, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+@_styled
+def gap_figure(rows, title=None):
+    """Dot plot of test accuracy per row: the paper's value and each of our run kinds
+    (mean, with every seed as a small dot); missing runs are simply absent."""
+    cols = _columns(rows)
+    fig, ax = new_figure(1, 1, height=0.45 * len(rows) + 1.4)
+    ys = np.arange(len(rows))[::-1]
+    ax.plot([r["paper"] for r in rows], ys, "D", color=PALETTE["vermillion"], ms=7,
+            label="paper", zorder=3)
+    offsets = np.linspace(-0.25, 0.25, len(cols))
+    for off, c in zip(offsets, cols):
+        colour = _colour(c)
+        first = True
+        for y0, r in zip(ys, rows):
+            cell = r["cells"].get(c)
+            if not cell or not cell["n"]:
+                continue
+            ax.plot(cell["values"], [y0 + off] * len(cell["values"]), ".", color=colour,
+                    ms=4, alpha=0.6)
+            ax.plot([cell["mean"]], [y0 + off], "o", color=colour, ms=6,
+                    label=_label(c) if first else None)
+            first = False
+    ax.set_yticks(ys, [r["net"] for r in rows])
+    ax.set_xlabel("test accuracy (%)")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+def gap_summary(rows):
+    """One Markdown bullet per row: our GTP and backprop against the paper, with the gaps
+    in percentage points (computed from the table rows, never typed)."""
+    out = []
+    for r in rows:
+        bits = []
+        for c in _columns(rows):
+            cell = r["cells"].get(c)
+            if cell and cell["n"]:
+                gap = cell["mean"] - r["paper"]
+                bits.append(f"{_label(c)} {cell['mean']:.2f}% "
+                            f"({'+' if gap >= 0 else '−'}{abs(gap):.2f} points)")
+        running = sum(c["n_running"] for c in r["cells"].values())
+        if running:
+            bits.append(f"{running} run{'s' if running > 1 else ''} still going")
+        if bits:
+            out.append(f"- **{r['net']}** (paper {r['paper']:.2f}%): " + "; ".join(bits) + ".")
+        else:
+            out.append(f"- **{r['net']}** (paper {r['paper']:.2f}%): not run yet.")
+    return "\n".join(out)
+
+
+def verdict(rows, close=1.0, far=5.0):
+    """A Markdown paragraph counting, over the rows with finished runs, how our GTP (each
+    kind) and backprop compare with the paper: within ``close`` points, more than ``far``
+    points below, and how often backprop beats GTP with the paper's settings."""
+    cols = _columns(rows)
+    out = []
+    for c in cols:
+        gaps = [r["cells"][c]["mean"] - r["paper"] for r in rows
+                if r["cells"].get(c) and r["cells"][c]["n"]]
+        if not gaps:
+            out.append(f"{_label(c)}: no finished run yet.")
+            continue
+        n_close = sum(abs(g) <= close for g in gaps)
+        n_far = sum(g < -far for g in gaps)
+        n_above = sum(g > close for g in gaps)
+        out.append(f"{_label(c)}: {len(gaps)} of {len(rows)} rows finished; "
+                   f"{n_close} within {close:g} point of the paper, {n_above} more than "
+                   f"{close:g} point above it, {n_far} more than {far:g} points below it "
+                   f"(mean gap {np.mean(gaps):+.2f} points).")
+    both = [(r["cells"][("gtp", "printed")]["mean"], r["cells"][("backprop", "printed")]["mean"])
+            for r in rows if all(r["cells"].get(k) and r["cells"][k]["n"]
+                                 for k in (("gtp", "printed"), ("backprop", "printed")))]
+    if both:
+        wins = sum(b > g for g, b in both)
+        out.append(f"Backprop on the same network beats GTP with the paper's settings in "
+                   f"{wins} of the {len(both)} rows where both have finished.")
+    return "\n".join("- " + o for o in out)
+
+
+def gap_by_product(rows, threshold=0.5, kind=("gtp", "printed")):
+    """Mean gap to the paper (points) of the rows with a finished ``kind`` cell, split by
+    the printed eta * tau: ``{"large": (mean gap, n rows), "small": (mean gap, n rows)}``
+    for eta * tau >= ``threshold`` and below it (``(None, 0)`` when a group is empty)."""
+    groups = {"large": [], "small": []}
+    for r in rows:
+        cell = r["cells"].get(kind)
+        if cell and cell["n"]:
+            key = "large" if r["eta"] * r["tau"] >= threshold else "small"
+            groups[key].append(cell["mean"] - r["paper"])
+    return {k: (float(np.mean(v)) if v else None, len(v)) for k, v in groups.items()}
+
+
+def still_improving(rows, kind=("gtp", "printed")):
+    """``(nets, n_rows)``: the networks whose finished ``kind`` runs mostly had their best
+    validation epoch at the last epoch (still improving when the budget ended), and the
+    number of rows with finished runs."""
+    nets, n = [], 0
+    for r in rows:
+        cell = r["cells"].get(kind)
+        if cell and cell["n"]:
+            n += 1
+            if 2 * cell["best_is_last"] > cell["n"]:
+                nets.append(r["net"])
+    return nets, n

@@ -1,0 +1,272 @@
+"""Sensitivity of GTP to tau and eta: validation accuracy over a grid of settings.
+
+Each cell of a grid is one short training run (``gtp.train.train``, batch size 1, zero
+start, one Euler step, seed 0) on the first ``n_train`` training examples for ``epochs``
+epochs, scored on the **validation** split (the test split is never loaded).  Two kinds of
+grid:
+
+* ``"tau-eta"`` (:func:`run_grid`): one tau for every hidden layer, tau x eta;
+* ``"per-layer-tau"`` (:func:`run_per_layer`): a two-hidden-layer network, tau_1 (the
+  target of the first hidden layer) x tau_2 (the last hidden layer) at a fixed eta; the
+  diagonal is the single-tau setting of the paper's tables.
+
+A grid is written to ``results/sensitivity/<name>.json`` after every cell, atomically
+(``gtp.results.write_json``), with its settings and provenance; ``status`` stays
+``"running"`` until the last cell.  Running a grid again resumes it: cells already in the
+file (same settings and budget) are kept, also when the grid grew.  :func:`run_all` runs
+the grids shown in the book::
+
+    python -c "import gtp.sensitivity as s; s.run_all()"      # about 15 min on one core
+
+Reading: :func:`load` and :func:`grid_matrix` (the accuracy matrix, ``nan`` for missing
+cells, and the mask of diverged cells).
+"""
+import json
+import os
+import time
+
+import numpy as np
+
+from . import results as R
+from .train import TrainConfig, train
+
+__all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
+           "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
+           "best_cell", "paper_setting", "cell_key"]
+
+DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "results")
+
+#: tau values of the tau x eta grid (about 2.5 per decade; holds the paper's 100 and 400)
+TAUS = (0.1, 0.4, 1.0, 4.0, 10.0, 40.0, 100.0, 400.0, 1000.0, 4000.0)
+#: eta values of the tau x eta grid (2 per decade; holds the paper's 0.01)
+ETAS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+#: tau values per hidden layer of the per-layer grid (holds the paper's 25 and 50)
+PER_LAYER_TAUS = (1.0, 4.0, 10.0, 25.0, 50.0, 100.0, 400.0, 1000.0)
+#: training budget of every cell
+BUDGET = {"n_train": 10000, "epochs": 2, "seed": 0}
+
+#: the grids of the book: (kind, keyword arguments of run_grid / run_per_layer)
+GRIDS = [
+    ("tau-eta", dict(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid")),
+    ("tau-eta", dict(dataset="fashion-mnist", sizes=(784, 100, 10), acts="sigmoid")),
+    ("tau-eta", dict(dataset="mnist", sizes=(784, 100, 10), acts="paper")),
+    ("tau-eta", dict(dataset="fashion-mnist", sizes=(784, 100, 10), acts="paper")),
+    ("per-layer-tau", dict(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
+                           eta=0.001)),
+    ("per-layer-tau", dict(dataset="mnist", sizes=(784, 100, 100, 10), acts="paper",
+                           eta=0.001)),
+]
+
+
+def grid_name(kind, dataset, sizes, acts, eta=None):
+    """File stem, e.g. ``mnist-784-100-10-sigmoid`` or
+    ``mnist-784-100-100-10-sigmoid-per-layer-tau-eta0.001``."""
+    if not isinstance(acts, str):
+        acts = "-".join(acts)
+    name = f"{dataset}-{'-'.join(map(str, sizes))}-{acts}"
+    if kind == "per-layer-tau":
+        name += f"-per-layer-tau-eta{eta:g}"
+    elif kind != "tau-eta":
+        raise ValueError(f"kind: expected 'tau-eta' or 'per-layer-tau', got {kind!r}")
+    return name
+
+
+def grid_path(name, root=None):
+    return os.path.join(root or DEFAULT_ROOT, "sensitivity", name + ".json")
+
+
+def cell_key(tau, eta):
+    """Hashable key of a cell: tau is a float (tau-eta) or a tuple (per layer)."""
+    t = tuple(float(x) for x in tau) if np.ndim(tau) else float(tau)
+    return (t, float(eta))
+
+
+def _validation_data(dataset, n_train):
+    """Training subset and validation split (no test split: it plays no part here)."""
+    from . import data as D
+    X, y = D.load(dataset, "train", dtype=np.float32)
+    Xv, yv = D.load(dataset, "validation", dtype=np.float32)
+    return {"train": (X[:n_train], y[:n_train]), "validation": (Xv, yv), "test": None}
+
+
+def _run_cell(base, tau, eta, data, stop=None):
+    """Train one cell; returns its JSON entry."""
+    cfg = TrainConfig(**dict(base, tau=tau, eta=eta))
+    t0 = time.perf_counter()
+    rec = train(cfg, data=data, stop=stop, progress=False)
+    full = [e for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
+    diverged = rec["status"] == "diverged"
+    return {
+        "tau": list(tau) if np.ndim(tau) else float(tau), "eta": float(eta),
+        "status": rec["status"], "diverged": diverged, "message": rec["message"],
+        # accuracy after the whole budget (None when the run diverged or was cut short)
+        "val_acc": full[-1]["val_acc"] if full and not diverged and
+        len(full) == base["epochs"] else None,
+        "val_loss": full[-1]["val_loss"] if full and not diverged and
+        len(full) == base["epochs"] else None,
+        "val_acc_epochs": [e["val_acc"] for e in rec["epochs"]],
+        "time": time.perf_counter() - t0,
+    }
+
+
+def _run(kind, name, base, settings, cells, root, data, log, stop):
+    """Shared loop of the two grid kinds: resume, train missing cells, write after each."""
+    path = grid_path(name, root)
+    out = {"kind": kind, "name": name, "settings": settings, "budget": dict(BUDGET),
+           "split": "validation", "cells": [], "status": "running",
+           "provenance": R.provenance(), "wall_time": 0.0}
+    out["budget"].update({k: base[k] for k in ("n_train", "epochs", "seed")})
+    wanted = {cell_key(t, e) for t, e in cells}
+    if os.path.exists(path):
+        old = R.load_record(path)
+        fixed = lambda s: {k: v for k, v in s.items() if k not in ("taus", "etas")}  # noqa: E731
+        if fixed(old.get("settings", {})) == fixed(json.loads(json.dumps(settings))) and \
+                old.get("budget") == out["budget"]:
+            # keep the finished cells that are still on the grid (the grid may have grown)
+            out["cells"] = [c for c in old["cells"] if c["status"] in ("finished", "diverged")
+                            and cell_key(c["tau"], c["eta"]) in wanted]
+            out["wall_time"] = sum(c["time"] for c in out["cells"])
+    done = {cell_key(c["tau"], c["eta"]) for c in out["cells"]}
+    todo = [(t, e) for t, e in cells if cell_key(t, e) not in done]
+    if todo and data is None:
+        data = _validation_data(base["dataset"], base["n_train"])
+    for tau, eta in todo:
+        if stop is not None and stop.is_set():
+            break
+        cell = _run_cell(base, tau, eta, data, stop)
+        if cell["status"] == "stopped":
+            break
+        out["cells"].append(cell)
+        out["wall_time"] += cell["time"]
+        acc = "diverged" if cell["diverged"] else f"{cell['val_acc']:.4f}"
+        log(f"{name}: tau={tau} eta={eta:g} -> {acc} ({cell['time']:.1f} s)")
+        R.write_json(path, out)
+    out["status"] = "finished" if len(out["cells"]) == len(cells) else "running"
+    R.write_json(path, out)
+    return out
+
+
+def _base(dataset, sizes, acts, n_train, epochs, seed):
+    return dict(dataset=dataset, sizes=tuple(sizes), acts=acts, rule="gtp", start="zero",
+                steps=1, epochs=epochs, batch_size=1, seed=seed, init="paper",
+                n_train=n_train, dtype="float32", engine="fast", n_eval_train=0, n_probe=0)
+
+
+def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, etas=ETAS,
+             n_train=BUDGET["n_train"], epochs=BUDGET["epochs"], seed=BUDGET["seed"],
+             root=None, data=None, log=print, stop=None):
+    """Validation accuracy of GTP over ``taus`` x ``etas`` (one tau for all hidden layers).
+
+    Writes ``results/sensitivity/<dataset>-<net>-<acts>.json`` (under ``root``) after
+    every cell and returns the grid dict.  ``data``: optional ``{"train", "validation"}``
+    pairs (default: ``gtp.data`` with the first ``n_train`` training examples).
+    ``stop``: object with ``is_set()``; a stopped grid is left ``"running"`` (resumable).
+    """
+    base = _base(dataset, sizes, acts, n_train, epochs, seed)
+    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": "gtp",
+                "start": "zero", "steps": 1, "init": "paper",
+                "taus": [float(t) for t in taus], "etas": [float(e) for e in etas]}
+    name = grid_name("tau-eta", dataset, sizes, acts)
+    cells = [(float(t), float(e)) for t in taus for e in etas]
+    return _run("tau-eta", name, base, settings, cells, root, data, log, stop)
+
+
+def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
+                  taus=PER_LAYER_TAUS, eta=0.001, n_train=BUDGET["n_train"],
+                  epochs=BUDGET["epochs"], seed=BUDGET["seed"], root=None, data=None,
+                  log=print, stop=None):
+    """Validation accuracy of GTP over tau_1 x tau_2 (one tau per hidden layer) at a fixed
+    eta, for a network with two hidden layers.  Writes
+    ``results/sensitivity/<dataset>-<net>-<acts>-per-layer-tau-eta<eta>.json``."""
+    if len(sizes) != 4:
+        raise ValueError(f"sizes: the per-layer grid needs exactly two hidden layers, got {sizes}")
+    base = _base(dataset, sizes, acts, n_train, epochs, seed)
+    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": "gtp",
+                "start": "zero", "steps": 1, "init": "paper",
+                "taus": [float(t) for t in taus], "eta": float(eta)}
+    name = grid_name("per-layer-tau", dataset, sizes, acts, eta)
+    cells = [((float(t1), float(t2)), float(eta)) for t1 in taus for t2 in taus]
+    return _run("per-layer-tau", name, base, settings, cells, root, data, log, stop)
+
+
+def run_all(root=None, grids=None, log=print, stop=None, **budget):
+    """Run (or resume) every grid of ``GRIDS`` (default); returns the list of file paths.
+    ``budget`` may override ``n_train``, ``epochs`` and ``seed``.  BLAS is limited to one
+    thread meanwhile (batch-size-1 steps are too small to gain from threads)."""
+    from threadpoolctl import threadpool_limits
+    paths = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for kind, kw in grids or GRIDS:
+            fn = run_grid if kind == "tau-eta" else run_per_layer
+            res = fn(root=root, log=log, stop=stop, **dict(kw, **budget))
+            paths.append(grid_path(res["name"], root))
+            if stop is not None and stop.is_set():
+                break
+    return paths
+
+
+# --------------------------------------------------------------------------- reading
+def load(name, root=None):
+    """The grid dict stored as ``results/sensitivity/<name>.json``, or ``None``."""
+    path = grid_path(name, root)
+    return R.load_record(path) if os.path.exists(path) else None
+
+
+def grid_matrix(grid):
+    """``(rows, cols, acc, diverged)`` of a grid dict.
+
+    tau-eta: rows are taus, columns etas.  per-layer-tau: rows are tau_1, columns tau_2.
+    ``acc`` holds the validation accuracy (``nan`` for a missing or diverged cell),
+    ``diverged`` is a boolean matrix of cells whose training diverged.
+    """
+    s = grid["settings"]
+    rows = list(s["taus"])
+    cols = list(s["etas"]) if grid["kind"] == "tau-eta" else list(s["taus"])
+    acc = np.full((len(rows), len(cols)), np.nan)
+    div = np.zeros((len(rows), len(cols)), dtype=bool)
+    for c in grid["cells"]:
+        if grid["kind"] == "tau-eta":
+            i, j = rows.index(float(c["tau"])), cols.index(float(c["eta"]))
+        else:
+            i, j = rows.index(float(c["tau"][0])), cols.index(float(c["tau"][1]))
+        div[i, j] = bool(c["diverged"])
+        if c["val_acc"] is not None:
+            acc[i, j] = c["val_acc"]
+    return rows, cols, acc, div
+
+
+def best_cell(grid):
+    """``(row value, column value, accuracy)`` of the best finished cell (first on ties)."""
+    rows, cols, acc, _ = grid_matrix(grid)
+    if np.all(np.isnan(acc)):
+        return None
+    i, j = np.unravel_index(np.nanargmax(acc), acc.shape)
+    return rows[i], cols[j], float(acc[i, j])
+
+
+def paper_setting(dataset, sizes):
+    """The paper's ``(tau, eta)`` for this network (Tables 1-3), or ``None``."""
+    from .reproduce import ROWS
+    for row in ROWS:
+        if row.dataset == dataset and tuple(row.sizes) == tuple(sizes):
+            return float(row.tau), float(row.eta)
+    return None
+
+
+def main(argv=None):
+    """``python -m gtp.sensitivity``: run every grid of the book."""
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m gtp.sensitivity", description=main.__doc__)
+    p.add_argument("--root", default=None, help="results folder (default: the repository's)")
+    p.add_argument("--n-train", type=int, default=BUDGET["n_train"])
+    p.add_argument("--epochs", type=int, default=BUDGET["epochs"])
+    a = p.parse_args(argv)
+    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
+    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

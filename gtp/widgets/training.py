@@ -1,0 +1,473 @@
+"""The training panel: train one of the paper's networks (or your own) with GTP or
+backprop, live, from a notebook.
+
+Controls: data set, network (the paper's rows of Tables 1-3, or custom hidden sizes),
+activations, rule (GTP from the zero start, GTP from the activation start, backprop),
+tau and eta (log-scale sliders), Euler steps, number of training examples, epochs,
+seed; Start and Stop buttons.  Outputs: a progress bar, the learning curves
+(train / validation accuracy and cost), the per-layer cosine with backprop, and a grid of
+misclassified test images, all updated after every epoch.
+
+Training runs in a background thread through the engine's hooks
+(``gtp.train.train(..., callback=..., stop=...)``).  The settings of a run are copied
+when Start is pressed: **a change of any control during a run applies to the next run**
+(the panel says so), and Stop ends the run cleanly, keeping everything learned so far.
+Nothing is selected on the test split: the panel only reports test accuracy.
+
+Every callback is a plain method (``start``, ``stop``, ``on_change``...) and the panel
+works without a browser, so tests drive it by setting ``.value`` and calling ``.click()``.
+"""
+import contextlib
+import functools
+import html
+import tempfile
+import threading
+import time
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..data.registry import DATASETS as _REGISTRY
+from ..figures import training as F
+from ..network import predict
+from ..train import TrainConfig, load_checkpoint, load_splits, train
+
+__all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
+           "paper_networks", "parse_sizes", "resolve_acts", "make_config", "run_training",
+           "load_data", "one_blas_thread", "TrainingPanel", "training_panel"]
+
+#: the panel's defaults: MNIST 784-100-10, GTP (zero start) with the paper's tau and eta,
+#: sigmoid in every layer (the authors' code), 3 epochs of the 50,000 training images
+DEFAULTS = dict(dataset="mnist", network="784-100-10", hidden="100", acts="sigmoid",
+                rule="gtp-zero", tau=400.0, eta=0.01, steps=1, n_train=50000, epochs=3, seed=0)
+#: the test accuracy the default run is documented (and checked) to exceed
+DEFAULT_MIN_TEST_ACCURACY = 0.90
+
+#: rule choice -> (TrainConfig.rule, TrainConfig.start)
+RULES = {"gtp-zero": ("gtp", "zero"), "gtp-activation": ("gtp", "activation"),
+         "backprop": ("backprop", "zero")}
+_RULE_LABELS = [("GTP, zero start (authors' code)", "gtp-zero"),
+                ("GTP, activation start (eq. 3)", "gtp-activation"),
+                ("backprop (same cost)", "backprop")]
+#: activation choice -> label
+ACTIVATIONS = {"sigmoid": "sigmoid everywhere (authors' code)",
+               "paper": "ReLU first hidden layer, sigmoid elsewhere (paper, sec. 4)",
+               "relu-hidden": "ReLU in every hidden layer, sigmoid output"}
+#: data set -> (input size, number of classes, image shape), from the data registry
+DATASETS = {name: (int(np.prod(ds.image_shape)), len(ds.classes), tuple(ds.image_shape))
+            for name, ds in _REGISTRY.items()}
+_DATASET_LABELS = [(ds.title, name) for name, ds in _REGISTRY.items()]
+CUSTOM = "custom"
+
+
+def paper_networks(dataset):
+    """The paper's rows for ``dataset``: ``[(net, tau, eta, table), ...]`` (Tables 1-3)."""
+    from ..reproduce import ROWS
+    return [(r.net, float(r.tau), float(r.eta), r.table) for r in ROWS if r.dataset == dataset]
+
+
+def parse_sizes(text, n_in, n_out):
+    """Layer sizes from hidden sizes written "100-100" (or "100, 100"); the input and
+    output sizes come from the data set.  Raises ValueError with a readable message."""
+    parts = [p for p in str(text).replace(",", "-").replace(" ", "-").split("-") if p]
+    try:
+        hidden = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"hidden sizes: write positive integers separated by '-', "
+                         f"e.g. 100-100, got {text!r}") from None
+    if not hidden or min(hidden) < 1 or len(hidden) > 6 or max(hidden) > 4000:
+        raise ValueError(f"hidden sizes: 1 to 6 layers of 1 to 4000 neurons, got {text!r}")
+    return (n_in, *hidden, n_out)
+
+
+def resolve_acts(choice, n_layers):
+    """TrainConfig ``acts`` for an activation choice and ``n_layers`` weight matrices."""
+    if choice in ("sigmoid", "paper"):
+        return choice
+    if choice == "relu-hidden":
+        return ["relu"] * (n_layers - 1) + ["sigmoid"]
+    raise ValueError(f"acts: expected one of {tuple(ACTIVATIONS)}, got {choice!r}")
+
+
+def make_config(settings):
+    """A ``TrainConfig`` from the panel's settings dict (keys of ``DEFAULTS``)."""
+    s = dict(DEFAULTS, **settings)
+    if s["dataset"] not in DATASETS:
+        raise ValueError(f"dataset: expected one of {tuple(DATASETS)}, got {s['dataset']!r}")
+    n_in, n_out, _ = DATASETS[s["dataset"]]
+    if s["network"] == CUSTOM:
+        sizes = parse_sizes(s["hidden"], n_in, n_out)
+    else:
+        sizes = tuple(int(v) for v in s["network"].split("-"))
+    if s["rule"] not in RULES:
+        raise ValueError(f"rule: expected one of {tuple(RULES)}, got {s['rule']!r}")
+    rule, start = RULES[s["rule"]]
+    return TrainConfig(dataset=s["dataset"], sizes=sizes,
+                       acts=resolve_acts(s["acts"], len(sizes) - 1),
+                       rule=rule, start=start, tau=float(s["tau"]), eta=float(s["eta"]),
+                       steps=int(s["steps"]), epochs=int(s["epochs"]), batch_size=1,
+                       seed=int(s["seed"]), n_train=int(s["n_train"]), init="paper",
+                       dtype="float32", engine="fast", n_probe=256,
+                       n_eval_train=min(10000, int(s["n_train"])))
+
+
+@functools.lru_cache(maxsize=3)
+def load_data(dataset):
+    """Train, validation and test splits of ``dataset`` (cached for the session)."""
+    return load_splits(dataset)
+
+
+def one_blas_thread():
+    """Context limiting BLAS to one thread (``threadpoolctl``).  Batch-size-1 training
+    makes tiny BLAS calls; threaded BLAS only adds synchronisation to them, and on a busy
+    2-core machine an epoch measured 30 times slower with 2 threads than with 1."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:           # without threadpoolctl, BLAS keeps its own setting
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def run_training(cfg, data, on_epoch=None, stop=None):
+    """Train ``cfg`` on ``data`` and return the record; ``on_epoch(entry, W)`` is called
+    after every epoch with the weights at that moment (``W`` is ``None`` for the partial
+    entry of a stopped epoch; the final weights are ``record["weights"]``).
+
+    The weights reach the callback through the engine's per-epoch checkpoint, written to
+    a temporary folder that is removed afterwards.  BLAS runs on one thread meanwhile.
+    """
+    with tempfile.TemporaryDirectory(prefix="gtp-panel-") as tmp, one_blas_thread():
+        def callback(entry):
+            if on_epoch is None:
+                return False
+            state = None if entry.get("partial") else load_checkpoint(tmp)
+            on_epoch(entry, None if state is None else state[1])
+            return False
+        return train(cfg, data=data, callback=callback, stop=stop, checkpoint_dir=tmp,
+                     progress=False)
+
+
+class _Control:
+    """The ``stop`` object handed to the engine: polled before every training step, it
+    counts the steps (for the progress bar) and reports the Stop button."""
+
+    def __init__(self, on_count=None, every=2000):
+        self.event = threading.Event()
+        self.count = 0
+        self.on_count, self.every = on_count, every
+
+    def is_set(self):
+        self.count += 1
+        if self.on_count is not None and self.count % self.every == 0:
+            self.on_count(self.count)
+        return self.event.is_set()
+
+    def set(self):
+        self.event.set()
+
+
+def _esc(text):
+    return html.escape(str(text))
+
+
+class TrainingPanel:
+    """Controls -> ``make_config`` -> ``run_training`` in a thread -> live figures.
+
+    Controls: ``dataset``, ``network``, ``hidden`` (custom hidden sizes), ``acts``,
+    ``rule``, ``tau``, ``eta``, ``steps``, ``n_train``, ``epochs``, ``seed``;
+    ``start_button``, ``stop_button``.  Outputs: ``progress``, ``status`` (run state),
+    ``note`` (what a change of setting does), ``curves`` and ``errors_image`` (PNG
+    images).  State: ``config`` (settings of the current or last run), ``epochs``
+    (entries so far), ``record`` (the finished run), ``figure`` and
+    ``misclassified_figure`` (the last figures drawn), ``thread``.
+
+    ``loader(dataset)`` returns the splits (default: ``load_data``); ``threaded=False``
+    runs a training inside ``start()`` (used to build the static book).
+    """
+
+    def __init__(self, loader=None, threaded=True, **settings):
+        s = dict(DEFAULTS, **settings)
+        self.loader = loader or load_data
+        self.threaded = threaded
+        self.config, self.record, self.thread, self.control = None, None, None, None
+        self.epochs, self.figure, self.misclassified_figure = [], None, None
+        self._running = False
+        self._lock = threading.Lock()
+        style = {"description_width": "initial"}
+        wide = widgets.Layout(width="330px")
+        self.dataset = widgets.Dropdown(options=_DATASET_LABELS, value=s["dataset"],
+                                        description="data set", style=style)
+        self.network = widgets.Dropdown(options=self._network_options(s["dataset"]),
+                                        value=s["network"], description="network", style=style)
+        self.hidden = widgets.Text(value=s["hidden"], description="custom hidden sizes",
+                                   placeholder="e.g. 100-100", style=style,
+                                   disabled=s["network"] != CUSTOM)
+        self.acts = widgets.Dropdown(options=[(v, k) for k, v in ACTIVATIONS.items()],
+                                     value=s["acts"], description="activations", style=style,
+                                     layout=widgets.Layout(width="460px"))
+        self.rule = widgets.Dropdown(options=_RULE_LABELS, value=s["rule"], description="rule",
+                                     style=style, layout=widgets.Layout(width="330px"))
+        self.tau = widgets.FloatLogSlider(value=s["tau"], base=10, min=-2, max=4, step=0.05,
+                                          description="τ", readout_format=".3g", layout=wide)
+        self.eta = widgets.FloatLogSlider(value=s["eta"], base=10, min=-6, max=0, step=0.05,
+                                          description="η", readout_format=".3g", layout=wide)
+        self.steps = widgets.IntSlider(value=s["steps"], min=1, max=20, description="steps",
+                                       layout=wide)
+        self.n_train = widgets.IntSlider(value=s["n_train"], min=1000,
+                                         max=self._n_max(s["dataset"]), step=1000,
+                                         description="examples", layout=wide)
+        self.epochs_slider = widgets.IntSlider(value=s["epochs"], min=1, max=30,
+                                               description="epochs", layout=wide)
+        self.seed = widgets.BoundedIntText(value=s["seed"], min=0, max=10 ** 6,
+                                           description="seed", layout=widgets.Layout(width="160px"))
+        self.start_button = widgets.Button(description="Start", button_style="success",
+                                           icon="play")
+        self.stop_button = widgets.Button(description="Stop", button_style="danger",
+                                          icon="stop", disabled=True)
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress",
+                                            layout=widgets.Layout(width="330px"))
+        self.progress_label = widgets.Label(value="")
+        self.status = widgets.HTML(value="")
+        self.note = widgets.HTML(value="")
+        self.curves = widgets.Image(format="png", layout=widgets.Layout(max_width="940px"))
+        self.errors_image = widgets.Image(format="png", layout=widgets.Layout(max_width="700px"))
+        self.controls = [self.dataset, self.network, self.hidden, self.acts, self.rule,
+                         self.tau, self.eta, self.steps, self.n_train, self.epochs_slider,
+                         self.seed]
+        self.dataset.observe(self.on_dataset, names="value")
+        self.network.observe(self.on_network, names="value")
+        for c in self.controls:
+            c.observe(self.on_change, names="value")
+        self.start_button.on_click(lambda _b: self.start())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.widget = widgets.VBox([
+            widgets.HBox([self.dataset, self.network, self.hidden]),
+            widgets.HBox([self.acts, self.rule]),
+            widgets.HBox([self.tau, self.eta, self.steps]),
+            widgets.HBox([self.n_train, self.epochs_slider, self.seed]),
+            widgets.HBox([self.start_button, self.stop_button, self.progress,
+                          self.progress_label]),
+            self.status, self.note, self.curves, self.errors_image])
+        self.on_change(None)
+
+    # ------------------------------------------------------------------ settings
+    @staticmethod
+    def _network_options(dataset):
+        nets = [(f"{net} (paper, Table {t}: τ={tau:g}, η={eta:g})", net)
+                for net, tau, eta, t in paper_networks(dataset)]
+        return nets + [("custom hidden sizes", CUSTOM)]
+
+    @staticmethod
+    def _n_max(dataset):
+        """Size of the training split (the official training set minus validation)."""
+        ds = _REGISTRY[dataset]
+        return ds.n_train - ds.n_validation
+
+    def settings(self):
+        """The current settings of the controls (a dict with the keys of ``DEFAULTS``)."""
+        return dict(dataset=self.dataset.value, network=self.network.value,
+                    hidden=self.hidden.value, acts=self.acts.value, rule=self.rule.value,
+                    tau=self.tau.value, eta=self.eta.value, steps=self.steps.value,
+                    n_train=self.n_train.value, epochs=self.epochs_slider.value,
+                    seed=self.seed.value)
+
+    def on_dataset(self, change):
+        """A new data set: offer its paper networks and clamp the number of examples."""
+        try:
+            ds = change["new"]
+            self.network.options = self._network_options(ds)
+            self.network.value = self.network.options[0][1]
+            n_max = self._n_max(ds)
+            if self.n_train.value > n_max:
+                self.n_train.value = n_max
+            self.n_train.max = n_max
+        except Exception as err:  # never raise into the notebook
+            self.note.value = f"<b>Could not apply the data set:</b> {_esc(err)}"
+
+    def on_network(self, change):
+        """A paper network: set tau and eta to the paper's values; custom: enable sizes."""
+        try:
+            net = change["new"]
+            self.hidden.disabled = net != CUSTOM
+            for n, tau, eta, _t in paper_networks(self.dataset.value):
+                if n == net:
+                    self.tau.value, self.eta.value = tau, eta
+        except Exception as err:
+            self.note.value = f"<b>Could not apply the network:</b> {_esc(err)}"
+
+    def on_change(self, change):
+        """Any control changed: check the settings; during a run, say that the change
+        applies to the next run (the running training keeps its copied settings)."""
+        try:
+            cfg = make_config(self.settings())
+        except Exception as err:
+            self.note.value = (f"<span style='color:#D55E00'><b>Invalid setting:</b> "
+                               f"{_esc(err)}</span>")
+            self.start_button.disabled = True
+            return
+        self.start_button.disabled = self._running
+        if self._running:
+            name = getattr(change.get("owner"), "description", "a setting") if change else \
+                "a setting"
+            self.note.value = (f"<b>You changed {_esc(name)} during a run:</b> the running "
+                               f"training keeps its settings; the change applies to the "
+                               f"<b>next run</b> (press Stop, then Start, to use it now).")
+        else:
+            self.note.value = (f"Ready: {_esc(self._describe(cfg))}. Press <b>Start</b>.")
+
+    @staticmethod
+    def _describe(cfg):
+        steps = f"{cfg.steps} step{'s' if cfg.steps > 1 else ''}"
+        rule = "backprop" if cfg.rule == "backprop" else \
+            f"GTP ({cfg.start} start, τ={cfg.tau:g}, {steps})"
+        return (f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {rule}, η={cfg.eta:g}, "
+                f"{cfg.epochs} epoch{'s' if cfg.epochs > 1 else ''} of {cfg.n_train} examples, "
+                f"seed {cfg.seed}")
+
+    # ------------------------------------------------------------------ buttons
+    @property
+    def running(self):
+        return self._running
+
+    def start(self):
+        """Start a run with a copy of the current settings (ignored while one runs)."""
+        if self._running:
+            self.note.value = "A run is in progress: press Stop first."
+            return False
+        try:
+            cfg = make_config(self.settings())
+        except Exception as err:
+            self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
+            return False
+        self.config, self.record, self.epochs = cfg, None, []
+        self.control = _Control(on_count=self._on_count)
+        self._running = True
+        self.start_button.disabled, self.stop_button.disabled = True, False
+        self.progress.max = max(1, cfg.epochs * cfg.n_train)
+        self.progress.value = 0
+        self.progress_label.value = ""
+        self._t0 = time.perf_counter()
+        self._count_at_epoch, self._done_examples = 0, 0
+        self.status.value = f"<b>Loading {_esc(cfg.dataset)}…</b>"
+        self.note.value = f"Running: {_esc(self._describe(cfg))}."
+        if self.threaded:
+            self.thread = threading.Thread(target=self._work, args=(cfg, self.control),
+                                           daemon=True, name="gtp-training-panel")
+            self.thread.start()
+        else:
+            self._work(cfg, self.control)
+        return True
+
+    def stop(self):
+        """Ask the running training to stop (it ends cleanly after the current step)."""
+        if not self._running or self.control is None:
+            self.note.value = "Nothing to stop: no run in progress."
+            return False
+        self.control.set()
+        self.status.value = "<b>Stopping…</b> (the weights learned so far are kept)"
+        return True
+
+    def join(self, timeout=None):
+        """Wait for the background run to end; returns True if no run is left."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return not self._running
+
+    # ------------------------------------------------------------------ the run
+    def _work(self, cfg, control):
+        try:
+            data = self.loader(cfg.dataset)
+            self._data = data
+            self.progress.max = max(1, cfg.epochs * min(cfg.n_train, len(data["train"][1])))
+            self.status.value = f"<b>Training</b> {_esc(self._describe(cfg))}…"
+            record = run_training(cfg, data, on_epoch=self._on_epoch, stop=control)
+            self._finish(cfg, record, data)
+        except Exception as err:  # shown in the panel: a thread must not die silently
+            self.status.value = (f"<span style='color:#D55E00'><b>The run failed:</b> "
+                                 f"{_esc(type(err).__name__)}: {_esc(err)}</span>")
+        finally:
+            self._running = False
+            self.stop_button.disabled = True
+            self.on_change(None)
+
+    def _on_count(self, count):
+        cfg = self.config
+        if cfg is None:
+            return
+        value = min(self.progress.max, self._done_examples + count - self._count_at_epoch)
+        self.progress.value = value
+        self.progress_label.value = (f"{value:,} / {self.progress.max:,} examples, "
+                                     f"{time.perf_counter() - self._t0:.1f} s")
+
+    def _on_epoch(self, entry, W):
+        """After every epoch (from the worker thread): store, redraw, show errors."""
+        cfg = self.config
+        self.epochs.append(entry)
+        self._done_examples = entry["examples"]
+        self._count_at_epoch = self.control.count
+        self.progress.value = min(self.progress.max, entry["examples"])
+        self.progress_label.value = (f"epoch {entry['epoch']}/{cfg.epochs}, "
+                                     f"{time.perf_counter() - self._t0:.1f} s")
+        self.redraw()
+        if W is not None:
+            self._show_errors(W, cfg)
+
+    def redraw(self):
+        """Draw the learning curves and cosines of the entries so far into ``curves``."""
+        cfg = self.config
+        title = None if cfg is None else \
+            f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {cfg.rule}"
+        fig = F.training_figure(list(self.epochs), title=title)
+        self.figure = fig
+        self.curves.value = F.png_bytes(fig)
+
+    def _show_errors(self, W, cfg):
+        X, y = self._data["test"]
+        pred = predict(W, X, cfg.acts)
+        from ..data import class_names
+        try:
+            names = class_names(cfg.dataset)
+        except Exception:
+            names = None
+        shape = DATASETS.get(cfg.dataset, (None, None, (28, 28)))[2]
+        wrong = int(np.count_nonzero(pred != y))
+        fig = F.misclassified(X, y, pred, shape=shape, class_names=names, n=24,
+                              title=f"first misclassified test images ({wrong:,} of "
+                                    f"{len(y):,} wrong): label → prediction")
+        self.misclassified_figure = fig
+        self.errors_image.value = F.png_bytes(fig)
+
+    def _finish(self, cfg, record, data):
+        self.record = record
+        W = record.get("weights")
+        if W is not None and record["status"] != "diverged":
+            self._show_errors(W, cfg)
+        self.redraw()
+        full = [e for e in record["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
+        last = record["epochs"][-1] if record["epochs"] else None
+        sel = record.get("selection")
+        secs = record.get("wall_time", 0.0)
+        if record["status"] == "diverged":
+            self.status.value = (f"<span style='color:#D55E00'><b>Diverged</b>: "
+                                 f"{_esc(record['message'])}. Try a smaller τ or η.</span>")
+        elif last is not None:
+            what = "Finished" if record["status"] == "finished" else "Stopped"
+            txt = (f"<b>{what}</b> after {last['examples']:,} examples ({secs:.1f} s): "
+                   f"test accuracy {100 * last['test_acc']:.2f}%, validation "
+                   f"{100 * last['val_acc']:.2f}%")
+            if sel is not None and len(full) > 1:
+                txt += (f"; best validation epoch {sel['best_epoch']} (test accuracy there "
+                        f"{100 * sel['test_acc_at_best']:.2f}%)")
+            if record["status"] != "finished" and record.get("message"):
+                txt += f". {_esc(record['message'])}"
+            self.status.value = txt + "."
+        self.progress.value = min(self.progress.max, last["examples"] if last else 0)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+def training_panel(**settings):
+    """Build a ``TrainingPanel`` and return it (display it, or its ``.widget``)."""
+    return TrainingPanel(**settings)

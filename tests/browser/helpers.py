@@ -130,7 +130,7 @@ def make_driver(chromium, chromedriver, profile_dir):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=opts, service=Service(executable_path=chromedriver))
     driver.set_page_load_timeout(30)
-    driver.set_script_timeout(30)
+    driver.set_script_timeout(60)
     return driver
 
 
@@ -202,7 +202,14 @@ const done = arguments[arguments.length - 1];
   await Promise.all([...document.images].map(i => i.complete ? null :
       new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
   let mathjax = null;
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+  // MathJax's script loads asynchronously: on a busy machine it may not have started
+  // yet when the page's load event fires, so give it up to 20 s on pages with math.
+  const started = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
+  const t0 = Date.now();
+  while (document.querySelector('.math') && !started() && Date.now() - t0 < 20000) {
+    await new Promise(r => setTimeout(r, 100));
+  }
+  if (started()) {
     await MathJax.startup.promise;
     mathjax = MathJax.version;
   }

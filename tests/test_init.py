@@ -72,7 +72,7 @@ def test_paper_init_gives_uncertainty_moments_under_uniform_inputs():
 
     Tolerances: the mean is 1/2 by symmetry (checked to 0.01 across 3,200 neurons x 1,000
     inputs); the variance is 1/20 only to first order (delta method, eq. 18): the exact
-    Gaussian value for Var(z) = 4/5 is 0.0375, so we require 1/20 within 30% AND agreement
+    Gaussian value for Var(z) = 4/5 is 0.0368, so we require 1/20 within 30% AND agreement
     with that exact value within 3%.  The printed eq. 6 gives about half of it.
     """
     rng = np.random.default_rng(0)

@@ -83,32 +83,21 @@ def _epoch_x(e, epochs):
 
 
 # --------------------------------------------------------------------------- curves
-def _draw_accuracy(ax, epochs, test=False):
-    lines = [("train_acc", "train (fixed subset)", PALETTE["blue"], "-"),
-             ("train_acc_running", "train (running, before each update)", PALETTE["sky"], ":"),
-             ("val_acc", "validation", PALETTE["orange"], "-")]
+def _draw_metric(ax, epochs, metric, test=False):
+    """Train (fixed subset and running), validation and optionally test curves of
+    ``metric`` ("acc", in %, or "loss") against epochs."""
+    lines = [(f"train_{metric}", "train (fixed subset)", PALETTE["blue"], "-"),
+             (f"train_{metric}_running", "train (running, before each update)", PALETTE["sky"], ":"),
+             (f"val_{metric}", "validation", PALETTE["orange"], "-")]
     if test:
-        lines.append(("test_acc", "test", PALETTE["vermillion"], "--"))
+        lines.append((f"test_{metric}", "test", PALETTE["vermillion"], "--"))
+    scale = 100 if metric == "acc" else 1
     for key, label, colour, ls in lines:
         x, y = _series(epochs, key)
         if len(x):
-            ax.plot(x, 100 * y, ls, marker="o", ms=4, color=colour, label=label)
+            ax.plot(x, scale * y, ls, marker="o", ms=4, color=colour, label=label)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy (%)")
-
-
-def _draw_loss(ax, epochs, test=False):
-    lines = [("train_loss", "train (fixed subset)", PALETTE["blue"], "-"),
-             ("train_loss_running", "train (running)", PALETTE["sky"], ":"),
-             ("val_loss", "validation", PALETTE["orange"], "-")]
-    if test:
-        lines.append(("test_loss", "test", PALETTE["vermillion"], "--"))
-    for key, label, colour, ls in lines:
-        x, y = _series(epochs, key)
-        if len(x):
-            ax.plot(x, y, ls, marker="o", ms=4, color=colour, label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("mean cost")
+    ax.set_ylabel("accuracy (%)" if metric == "acc" else "mean cost")
 
 
 def _draw_cosines(ax, epochs, key="cos_batch"):
@@ -136,8 +125,8 @@ def learning_curves(epochs, test=False, title=None):
     (``record["epochs"]``): training subset, running training, validation (and test
     with ``test=True``)."""
     fig, (a1, a2) = new_figure(1, 2, height=3.4)
-    _draw_accuracy(a1, epochs, test)
-    _draw_loss(a2, epochs, test)
+    _draw_metric(a1, epochs, "acc", test)
+    _draw_metric(a2, epochs, "loss", test)
     a1.legend(loc="lower right", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=11)
@@ -166,8 +155,8 @@ def training_figure(epochs, title=None, cosines=True):
                            layout=None)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.84 if title else 0.9,
                         wspace=0.3)
-    _draw_accuracy(axes[0], epochs)
-    _draw_loss(axes[1], epochs)
+    _draw_metric(axes[0], epochs, "acc")
+    _draw_metric(axes[1], epochs, "loss")
     axes[0].set_title("accuracy", fontsize=11)
     axes[1].set_title("cost", fontsize=11)
     if has_cos:

@@ -1,4 +1,4 @@
-"""Figures of the Theory part (targets, their ODE, inversion, and the backprop + Hebbian split).
+"""Figures of the Theory part (targets, their ODE, inversion, and the backprop - Hebbian split).
 
 Every function returns a matplotlib Figure drawn with ``style.figure``; the numbers
 come from ``gtp.dynamics``, ``gtp.inversion`` and ``gtp.decomposition``.

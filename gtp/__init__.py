@@ -15,6 +15,7 @@ module next to the paper:
 ``decomposition``  section 3.3, Appendix D: GTP = backprop - Hebbian
 ``data``           MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
 ``train``          training engine (``fast`` is its buffered float32 path)
+``reproduce``      the 16 rows of Tables 1-3; ``results`` reads and aggregates runs
 ``figures``,       the book's figures and interactive panels
 ``widgets``
 =================  ======================================================

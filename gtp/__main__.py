@@ -35,6 +35,11 @@ def _parser():
                    help="validation searches to run first (default: bp-lr)")
     r.add_argument("--epochs", type=int, default=None,
                    help="override the per-data-set epoch budget (default: reproduce.EPOCHS)")
+    r.add_argument("--nets", nargs="+", default=None, metavar="NET",
+                   help="only these networks, e.g. 784-500-500-10 (default: every row)")
+    r.add_argument("--tag", default=None,
+                   help="a separate set of runs in results/<tag>/ with ids ending in -<tag> "
+                        "(e.g. a longer --epochs budget)")
     r.add_argument("--dry-run", action="store_true", help="list the runs still to do")
     r.add_argument("--progress", action="store_true", help="show a progress bar per run")
     r.set_defaults(func=main_reproduce)
@@ -42,6 +47,8 @@ def _parser():
     s = sub.add_parser("summary", help="print paper | GTP (ours) | backprop (ours)")
     common(s)
     s.add_argument("--last", action="store_true", help="test accuracy at the last epoch")
+    s.add_argument("--write", default=None, metavar="PATH",
+                   help="write all tables and both searches as one Markdown page to PATH")
     s.set_defaults(func=main_summary)
 
     q = sub.add_parser("search", help="run or show a validation search")

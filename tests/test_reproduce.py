@@ -92,12 +92,11 @@ def test_reproduce_end_to_end(tiny, tmp_path):
     # finished runs are skipped
     assert rp.run_jobs(jobs, root=str(tmp_path), log=logs.append) == 0
     # a tuned variant uses the GTP search's choice
-    monkeypatch_grid = rp.build_jobs((1,), seeds=1, variants=("tuned",), backprop=False,
+    tuned_jobs = rp.build_jobs((1,), seeds=1, variants=("tuned",), backprop=False,
                                      searches=("gtp-search",))
-    rp.run_jobs(monkeypatch_grid, root=str(tmp_path), log=logs.append)
+    rp.run_jobs(tuned_jobs, root=str(tmp_path), log=logs.append)
     for row in ROWS:
-        tuned = R.load_record(tmp_path / "table1" / rp.run_id(row, "gtp", 0, "tuned").__add__(
-            ".json"))
+        tuned = R.load_record(tmp_path / "table1" / (rp.run_id(row, "gtp", 0, "tuned") + ".json"))
         choice = rp.chosen("gtp-search", row, str(tmp_path))
         assert (tuned["config"]["acts"], tuned["config"]["eta"]) == (choice["acts"],
                                                                       choice["eta"])
@@ -111,6 +110,11 @@ def test_reproduce_end_to_end(tiny, tmp_path):
     text = rp.summary_table(str(tmp_path), tables=(1,))
     assert "| 12-6-3 | 4 | 0.5 | 90.00 |" in text
     assert "(2) s0,1" in text and "GTP tuned (ours)" in text
+    out = tmp_path / "SUMMARY.md"
+    assert main(["summary", "--table", "1", "--root", str(tmp_path), "--write", str(out)]) == 0
+    page = out.read_text()
+    assert page.count("| 12-6-3 | 4 | 0.5 | 90.00 |") == 2        # selected and last epoch
+    assert "eta0.1:" in page and "Validation search: GTP settings" in page
 
 
 def test_unfinished_run_resumes(tiny, tmp_path):
@@ -199,3 +203,13 @@ def test_tuned_equal_to_printed_is_copied_not_retrained(tiny, tmp_path, monkeypa
     b = R.load_record(tmp_path / "table1" / "synth-12-6-3-gtp-tuned-s0.json")
     assert b["same_as"] == "synth-12-6-3-gtp-s0" and b["variant"] == "tuned"
     assert a["epochs"] == b["epochs"] and a["config"] == b["config"]
+
+
+def test_tagged_runs_are_separate(tiny, tmp_path):
+    jobs = rp.build_jobs((1,), seeds=1, epochs=3, nets=["12-6-5-3"], tag="e3", searches=())
+    assert [(j.table, j.id) for j in jobs] == [("e3", "synth-12-6-5-3-gtp-e3-s0"),
+                                               ("e3", "synth-12-6-5-3-backprop-e3-s0")]
+    rp.run_jobs(jobs[:1], root=str(tmp_path), log=lambda m: None)
+    rec = R.load_record(tmp_path / "e3" / "synth-12-6-5-3-gtp-e3-s0.json")
+    assert rec["config"]["epochs"] == 3 and len(rec["epochs"]) == 4
+    assert not (tmp_path / "table1").exists()

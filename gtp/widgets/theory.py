@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from .. import dynamics
 from ..figures import theory as figs
 
-__all__ = ["png_bytes", "TargetConvergencePanel", "target_convergence_panel", "CosinePanel",
+__all__ = ["png_bytes", "euler_controls", "TargetConvergencePanel", "target_convergence_panel", "CosinePanel",
            "cosine_panel"]
 
 
@@ -25,6 +25,21 @@ def png_bytes(fig, dpi=72):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def euler_controls(tau, steps, start, tau_max_exp, steps_max, tau_step=0.01, width="90px"):
+    """The three controls both panels share: a log-scale ``tau`` slider (10^-1 to
+    10^tau_max_exp), a ``steps`` slider and the ``start`` toggle (given value first)."""
+    style = {"description_width": width}
+    lay = widgets.Layout(width="420px")
+    others = [s for s in ("activation", "zero") if s != start]
+    return (widgets.FloatLogSlider(value=tau, base=10, min=-1, max=tau_max_exp,
+                                   step=tau_step,
+                                   description="tau", style=style, layout=lay),
+            widgets.IntSlider(value=steps, min=1, max=steps_max, description="steps",
+                              style=style, layout=lay),
+            widgets.ToggleButtons(options=[start] + others, value=start,
+                                  description="start", style=style))
 
 
 class TargetConvergencePanel:
@@ -39,14 +54,10 @@ class TargetConvergencePanel:
 
     def __init__(self, w=2.0, y_forward=0.1, label=0.8, tau=5.0, steps=25, start="activation"):
         self.y_forward = y_forward
+        self.tau, self.steps, self.start = euler_controls(tau, steps, "activation", 2.5, 200)
+        self.start.value = start
         style = {"description_width": "90px"}
         lay = widgets.Layout(width="420px")
-        self.tau = widgets.FloatLogSlider(value=tau, base=10, min=-1, max=2.5, step=0.01,
-                                          description="tau", style=style, layout=lay)
-        self.steps = widgets.IntSlider(value=steps, min=1, max=200, description="steps",
-                                       style=style, layout=lay)
-        self.start = widgets.ToggleButtons(options=["activation", "zero"], value=start,
-                                           description="start", style=style)
         self.label = widgets.FloatSlider(value=label, min=0.02, max=0.98, step=0.01,
                                          description="label", style=style, layout=lay)
         self.w = widgets.FloatSlider(value=w, min=-6, max=6, step=0.1, description="weight w",
@@ -129,14 +140,8 @@ class CosinePanel:
         self.W = init_weights(list(sizes), "paper", rng=rng)
         self.X = rng.random((n_examples, sizes[0]))
         self.labels = rng.integers(0, sizes[-1], n_examples)
-        style = {"description_width": "60px"}
-        lay = widgets.Layout(width="420px")
-        self.tau = widgets.FloatLogSlider(value=tau, base=10, min=-1, max=3, step=0.05,
-                                          description="tau", style=style, layout=lay)
-        self.steps = widgets.IntSlider(value=steps, min=1, max=20, description="steps",
-                                       style=style, layout=lay)
-        self.start = widgets.ToggleButtons(options=["zero", "activation"], value=start,
-                                           description="start", style=style)
+        self.tau, self.steps, self.start = euler_controls(tau, steps, "zero", 3, 20, 0.05, "60px")
+        self.start.value = start
         self.message = widgets.HTML()
         self.output = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self.cosines = None

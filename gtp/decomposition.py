@@ -27,19 +27,11 @@ import numpy as np
 from ._checks import DivergenceError, check_labels, per_layer
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
-from .rules import backprop_gradients, backprop_updates, gtp_updates, outer
+from .rules import backprop_gradients, backprop_updates, cosine, gtp_updates, outer
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",
            "decomposed_update", "printed_eq14", "printed_eq51", "term_shares",
            "cosine_grid", "span_residual"]
-
-
-def cosine(a, b):
-    """Cosine of the angle between two updates, seen as flat vectors (nan if either is 0)."""
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na == 0 or nb == 0 or not (np.isfinite(na) and np.isfinite(nb)):
-        return float("nan")
-    return float(np.sum(a * b) / (na * nb))
 
 
 def sign_delta(n):

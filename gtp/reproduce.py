@@ -561,12 +561,8 @@ def summary_markdown(root=DEFAULT_ROOT, tables=(1, 2, 3)):
 def main_summary(args):
     if args.write:
         text = summary_markdown(args.root, tuple(args.table))
-        d = os.path.dirname(os.path.abspath(args.write))
-        os.makedirs(d, exist_ok=True)
-        tmp = args.write + ".tmp"
-        with open(tmp, "w") as f:
+        with R.atomic_write(args.write, "w", ".md") as f:
             f.write(text)
-        os.replace(tmp, args.write)
         print(f"wrote {args.write}")
         return 0
     print(summary_table(args.root, tuple(args.table), last=args.last))

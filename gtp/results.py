@@ -18,11 +18,12 @@ import os
 import platform
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "git_commit", "write_json", "save_record", "load_record",
+__all__ = ["provenance", "cpu_model", "git_commit", "atomic_write", "write_json", "save_record", "load_record",
            "load_results", "aggregate", "fmt_mean_std"]
 
 
@@ -81,15 +82,16 @@ def _clean(obj):
     return obj
 
 
-def write_json(path, obj):
-    """Write ``obj`` as JSON to ``path`` atomically (temporary file + ``os.replace``)."""
+@contextmanager
+def atomic_write(path, mode="w", suffix=""):
+    """Open a temporary file beside ``path`` for writing; on success it is flushed to disk
+    and moved onto ``path`` (``os.replace``), on error removed: ``path`` is never partial."""
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=d)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_clean(obj), f, indent=1, allow_nan=False)
-            f.write("\n")
+        with os.fdopen(fd, mode) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -98,6 +100,13 @@ def write_json(path, obj):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_json(path, obj):
+    """Write ``obj`` as JSON to ``path`` atomically (temporary file + ``os.replace``)."""
+    with atomic_write(path, "w", ".json") as f:
+        json.dump(_clean(obj), f, indent=1, allow_nan=False)
+        f.write("\n")
 
 
 def save_record(path, record, **extra):

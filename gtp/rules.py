@@ -11,7 +11,7 @@ from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .targets import targets
 
-__all__ = ["outer", "local_deltas", "gtp_updates", "backprop_gradients",
+__all__ = ["outer", "local_deltas", "gtp_updates", "backprop_deltas", "backprop_gradients", "cosine",
            "backprop_updates", "apply_updates", "gtp_step", "backprop_step"]
 
 
@@ -48,20 +48,35 @@ def gtp_updates(W, x, label, tau, eta, steps=1, start="zero", acts="sigmoid"):
             enumerate(zip(etas, local_deltas(W, zs, ys, yhat, acts)))]
 
 
+def backprop_deltas(W, zs, ys, label, acts="sigmoid"):
+    """Backprop's error signals -dC/dz_{l+1} for l = 0..L-1 by the chain rule, from the
+    forward pass ``zs, ys``; the backprop update direction of ``W[l]`` is ``d[l] y_l^T``."""
+    names = resolve_activations(acts, len(W))
+    L = len(W)
+    d = [None] * L
+    d[L - 1] = (one_hot(label, W[-1].shape[0], ys[L].dtype) - ys[L]) * \
+        get_activation(names[-1])[1](zs[L])
+    for l in range(L - 1, 0, -1):
+        d[l - 1] = (d[l] @ W[l]) * get_activation(names[l - 1])[1](zs[l])
+    return d
+
+
 def backprop_gradients(W, x, label, acts="sigmoid"):
     """Gradients dC/dW_l of the output quadratic cost C = 1/2 ||onehot - y_L||^2 by
     the chain rule (backpropagation), batch-averaged for a mini-batch."""
-    names = resolve_activations(acts, len(W))
     zs, ys = forward(W, x, acts)
     lab = check_labels(label, W[-1].shape[0], x)
-    L = len(W)
-    grads = [None] * L
-    dz = -(one_hot(lab, W[-1].shape[0], ys[L].dtype) - ys[L]) * get_activation(names[-1])[1](zs[L])
-    for l in range(L - 1, -1, -1):
-        grads[l] = outer(dz, ys[l])
-        if l > 0:
-            dz = (dz @ W[l]) * get_activation(names[l - 1])[1](zs[l])
-    return grads
+    return [-outer(d, ys[l]) for l, d in enumerate(backprop_deltas(W, zs, ys, lab, acts))]
+
+
+def cosine(a, b):
+    """Cosine of the angle between two updates seen as flat vectors, in float64
+    (nan if either is zero or not finite)."""
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0 or not (np.isfinite(na) and np.isfinite(nb)):
+        return float("nan")
+    return float(a @ b / (na * nb))
 
 
 def backprop_updates(W, x, label, eta, acts="sigmoid"):

@@ -74,17 +74,18 @@ Stop, callback, divergence, checkpoints
 import dataclasses
 import json
 import os
-import tempfile
 import time
 
 import numpy as np
 
 from ._checks import DivergenceError
-from .activations import get_activation, resolve_activations
+from .activations import resolve_activations
 from .fast import RULES, FastNet
 from .init import SCHEMES, init_weights
 from .network import forward, one_hot
-from .rules import backprop_gradients, backprop_step, gtp_step, gtp_updates, local_deltas
+from .results import atomic_write
+from .rules import (backprop_deltas, backprop_gradients, backprop_step, cosine, gtp_step,
+                    gtp_updates, local_deltas)
 from .targets import START_POINTS, targets
 
 __all__ = ["TrainConfig", "StopTraining", "train", "load_splits", "evaluate", "probe_cosines",
@@ -234,22 +235,9 @@ def evaluate(W, X, y, acts, chunk=2000):
 
 
 def _cos(a, b):
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    return float(a @ b / (na * nb)) if na > 0 and nb > 0 else None
-
-
-def backprop_deltas(W, zs, ys, label, acts):
-    """Per-example -dC/dz_{l+1} for l = 0..L-1 (the chain rule of ``backprop_gradients``),
-    so that the per-example backprop update direction of ``W[l]`` is ``d[l] y_l^T``."""
-    names = resolve_activations(acts, len(W))
-    L = len(W)
-    d = [None] * L
-    d[L - 1] = (one_hot(label, W[-1].shape[0], ys[L].dtype) - ys[L]) * \
-        get_activation(names[-1])[1](zs[L])
-    for l in range(L - 1, 0, -1):
-        d[l - 1] = (d[l] @ W[l]) * get_activation(names[l - 1])[1](zs[l])
-    return d
+    """``rules.cosine`` with ``None`` (JSON null) where it is undefined."""
+    c = cosine(a, b)
+    return None if np.isnan(c) else c
 
 
 def probe_cosines(W, X, y, acts, tau, steps=1, start="zero"):
@@ -296,19 +284,8 @@ def select_epoch(epochs):
 
 # --------------------------------------------------------------------------- checkpoints
 def _atomic_savez(path, **arrays):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "wb", ".npz") as f:
+        np.savez(f, **arrays)
 
 
 def _save_checkpoint(checkpoint_dir, record, W):

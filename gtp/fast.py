@@ -1,5 +1,5 @@
-"""Fast path for training: the same rules as ``gtp.rules``, with preallocated buffers and
-in-place BLAS calls.
+"""Fast path for training: the rules of the registry ``gtp.learning_rules`` (the same
+updates as ``gtp.rules``), with preallocated buffers and in-place BLAS calls.
 
 The reference functions (``gtp.gtp_step``, ``gtp.backprop_step``) are written for reading:
 each call validates its arguments, allocates every intermediate array and forms the outer
@@ -19,6 +19,12 @@ the chain rule on the quadratic cost for backprop) with
 The weights ``W[l]`` (shape ``(n_{l+1}, n_l)``, C-ordered) are seen by Fortran BLAS as
 their transposes ``W[l].T`` (F-ordered, shape ``(n_l, n_{l+1})``), so no copy is made.
 
+One algorithm serves one example and a mini-batch: ``step`` and ``step_batch`` differ only in
+the buffers they hand to ``_step`` (1-D or 2-D) and in the BLAS routine the layer
+operations ``forward_layer``, ``back`` and the update call (``?gemv``/``?ger`` for one
+example, ``?gemm`` for a batch).  A rule's kernel (``Rule.hidden_deltas``) uses only these
+operations, so it too is written once.
+
 Step semantics match ``gtp.gtp_step``: all targets and deltas are computed with the
 weights *before* the step, then every layer is updated.  If a delta or target is not
 finite, ``DivergenceError`` is raised and no weight is changed.  (An update that is finite
@@ -32,11 +38,10 @@ from scipy.linalg import blas
 
 from ._checks import DivergenceError, check_steps, check_weights, per_layer
 from .activations import resolve_activations
+from .learning_rules import get_rule, rule_names
 from .targets import START_POINTS
 
-__all__ = ["FastNet", "RULES"]
-
-RULES = ("gtp", "backprop")
+__all__ = ["FastNet", "rule_names"]
 
 
 def _sigmoid_inplace(z, y, fp):
@@ -63,24 +68,23 @@ _ACT = {"sigmoid": _sigmoid_inplace, "relu": _relu_inplace}
 
 
 class FastNet:
-    """Trains the weight list ``W`` in place with GTP or backprop, one example or one
+    """Trains the weight list ``W`` in place with a registered rule, one example or one
     mini-batch per call.
 
     Parameters mirror ``gtp.gtp_step``: ``acts`` (name, "paper" or list), ``tau`` (scalar
     or one per hidden layer), ``eta`` (scalar or one per weight matrix), ``steps``,
-    ``start`` ("zero" | "activation"); ``rule`` is "gtp" or "backprop" (which ignores
-    tau, steps and start).  ``W`` must hold C-contiguous arrays of one dtype, float32 or
-    float64; they are updated in place and never replaced.
-    ``batch_size`` is the largest mini-batch ``step_batch`` will receive.
-    For a mini-batch, like the reference functions, the update is ``eta`` times the
-    *mean* over the batch of the per-example updates.
+    ``start`` ("zero" | "activation"); ``rule`` is a name of ``gtp.learning_rules``
+    ("gtp", "backprop", ...; rules that do not use tau, steps or start ignore them).
+    ``W`` must hold C-contiguous arrays of one dtype, float32 or float64; they are updated
+    in place and never replaced.  ``batch_size`` is the largest mini-batch ``step_batch``
+    will receive.  For a mini-batch, like the reference functions, the update is ``eta``
+    times the *mean* over the batch of the per-example updates.
     """
 
     def __init__(self, W, acts="paper", rule="gtp", tau=1.0, eta=0.01, steps=1, start="zero",
                  batch_size=1):
         check_weights(W)
-        if rule not in RULES:
-            raise ValueError(f"rule: expected one of {RULES}, got {rule!r}")
+        self.rule_entry = get_rule(rule)
         if start not in START_POINTS:
             raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
         dtype = W[0].dtype
@@ -100,101 +104,132 @@ class FastNet:
         self.sizes = [W[0].shape[1]] + [w.shape[0] for w in W]
         self.gemv, self.ger, self.gemm, self.dot = blas.get_blas_funcs(
             ("gemv", "ger", "gemm", "dot"), dtype=dtype)
-        self._alloc_single()
-        self.batch_size = 0
+        self._one = self._alloc(None)
+        self.batch_size, self._batch, self._cuts = 0, None, {}
         if batch_size > 1:
-            self._alloc_batch(batch_size)
+            self._batch = self._alloc(batch_size)
+            self.batch_size = batch_size
+        self._use(self._one)
 
     # ------------------------------------------------------------------ buffers
-    def _alloc_single(self):
-        e = lambda n: np.zeros(n, dtype=self.dtype)  # noqa: E731
+    def _alloc(self, B):
+        """Buffers for one example (``B`` None, 1-D) or up to ``B`` examples (2-D)."""
+        shape = (lambda n: n) if B is None else (lambda n: (B, n))
+        e = lambda n: np.zeros(shape(n), dtype=self.dtype)  # noqa: E731
         s = self.sizes
-        self.z = [None] + [e(n) for n in s[1:]]       # z_l, l = 1..L
-        self.y = [None] + [e(n) for n in s[1:]]       # y_l (y_0 is the input itself)
-        self.fp = [None] + [e(n) for n in s[1:]]      # f'(z_l)
-        self.yhat = [None] + [e(n) for n in s[1:]]    # targets; yhat_L = one-hot
-        self.d = [e(n) for n in s[1:]]                # d[l] = delta into layer l+1
-        self.h = [None] + [e(n) for n in s[1:-1]]     # W_l^T d_l, layer l = 1..L-1
-        self.zz = [e(n) for n in s]                   # extra Euler steps: W_l point
-        self.yy = [e(n) for n in s]
-        self.ff = [e(n) for n in s]
-        self.err = e(s[-1])
+        return {"z": [None] + [e(n) for n in s[1:]],       # z_l, l = 1..L
+                "y": [None] + [e(n) for n in s[1:]],       # y_l (y_0 is the input itself)
+                "fp": [None] + [e(n) for n in s[1:]],      # f'(z_l)
+                "yhat": [None] + [e(n) for n in s[1:]],    # targets; yhat_L = one-hot
+                "d": [e(n) for n in s[1:]],                # d[l] = delta into layer l+1
+                "scratch": [(e(n), e(n), e(n)) for n in s],  # z, y, f' of extra Euler steps
+                "err": e(s[-1])}
 
-    def _alloc_batch(self, B):
-        e = lambda n: np.zeros((B, n), dtype=self.dtype)  # noqa: E731
-        s = self.sizes
-        self.batch_size = B
-        self.Z = [None] + [e(n) for n in s[1:]]
-        self.Y = [None] + [e(n) for n in s[1:]]
-        self.FP = [None] + [e(n) for n in s[1:]]
-        self.YH = [None] + [e(n) for n in s[1:]]
-        self.D = [e(n) for n in s[1:]]
-        self.H = [None] + [e(n) for n in s[1:-1]]
-        self.ZZ = [e(n) for n in s]
-        self.YY = [e(n) for n in s]
-        self.FF = [e(n) for n in s]
+    def _use(self, views):
+        """Point the layer operations and ``buf`` at one-example or mini-batch buffers."""
+        self._views = views
+        batch = views["err"].ndim == 2
+        self.forward_layer = self._forward_batch if batch else self._forward_one
+        self.back = self._back_batch if batch else self._back_one
 
-    # ------------------------------------------------------------------ one example
+    def buf(self, name):
+        """The current buffers ``name`` ("z", "y", "fp", "yhat", "d"), one per layer."""
+        return self._views[name]
+
+    def scratch(self, l):
+        """Three work buffers of layer ``l``'s size (for extra Euler steps)."""
+        return self._views["scratch"][l]
+
+    # one example: BLAS level 2
+    def _forward_one(self, l, x, out):
+        """out = W_l x."""
+        self.gemv(1.0, self.WT[l], x, 0.0, out, trans=1, overwrite_y=1)
+
+    def _back_one(self, l, d, out, alpha=1.0, beta=0.0):
+        """out = alpha W_l^T d + beta out."""
+        self.gemv(alpha, self.WT[l], d, beta, out, trans=0, overwrite_y=1)
+
+    # a mini-batch: BLAS level 3.  All matrix products go through scipy's BLAS (not numpy's
+    # matmul): numpy and scipy may ship different OpenBLAS builds, and with more than one
+    # thread their two thread pools then compete for the cores (measured: 10x slower).
+    def _forward_batch(self, l, Y, out):
+        """out = Y W_l^T for a batch (b, n_l) -> (b, n_{l+1}), as out^T = W_l Y^T."""
+        self.gemm(1.0, self.WT[l], Y.T, 0.0, out.T, trans_a=1, overwrite_c=1)
+
+    def _back_batch(self, l, D, out, alpha=1.0, beta=0.0):
+        """out = alpha D W_l + beta out, (b, n_{l+1}) -> (b, n_l), as out^T = W_l^T D^T."""
+        self.gemm(alpha, self.WT[l], D.T, beta, out.T, overwrite_c=1)
+
+    # ------------------------------------------------------------------ the algorithm
     def forward(self, x):
         """Forward pass of one example into the buffers; returns y_L (a buffer view)."""
-        prev = x
+        self._use(self._one)
+        return self._forward(x)
+
+    def _forward(self, x):
+        z, y, prev = self._views["z"], self._views["y"], x
         for l in range(self.L):
-            self.gemv(1.0, self.WT[l], prev, 0.0, self.z[l + 1], trans=1, overwrite_y=1)
-            self.acts[l](self.z[l + 1], self.y[l + 1], self.fp[l + 1])
-            prev = self.y[l + 1]
-        return self.y[self.L]
-
-    def _euler_extra_steps(self, l):
-        """Euler steps 2..T of eq. 32 for hidden layer l, on ``self.yhat[l]`` in place.
-
-        Step t evaluates dC_{l+1}/dy_l at the current target:
-        yhat <- yhat + tau W_l^T [(yhat_{l+1} - f(W_l yhat)) * f'(W_l yhat)].
-        """
-        n_next = self.sizes[l + 1]
-        zz, yy, ff = self.zz[l + 1][:n_next], self.yy[l + 1][:n_next], self.ff[l + 1][:n_next]
-        yh = self.yhat[l]
-        for _ in range(self.steps - 1):
-            self.gemv(1.0, self.WT[l], yh, 0.0, zz, trans=1, overwrite_y=1)
-            self.acts[l](zz, yy, ff)
-            np.subtract(self.yhat[l + 1], yy, out=yy)
-            yy *= ff
-            self.gemv(self.taus[l - 1], self.WT[l], yy, 1.0, yh, trans=0, overwrite_y=1)
+            self.forward_layer(l, prev, z[l + 1])
+            self.acts[l](z[l + 1], y[l + 1], self._views["fp"][l + 1])
+            prev = y[l + 1]
+        return y[self.L]
 
     def deltas(self, x, label):
         """Forward pass, targets and deltas for one example with the current weights.
 
-        Fills ``self.d[l]`` with (yhat_{l+1} - y_{l+1}) * f'(z_{l+1}) (GTP, eq. 5) or with
-        -dC/dz_{l+1} (backprop).  Returns the example's output cost 1/2 ||onehot - y_L||^2
-        and whether it was classified correctly (both measured before the update).
+        Fills ``buf("d")[l]`` with the rule's delta into layer l+1 (GTP: (yhat_{l+1} -
+        y_{l+1}) * f'(z_{l+1}), eq. 5; backprop: -dC/dz_{l+1}).  Returns the example's
+        output cost 1/2 ||onehot - y_L||^2 and whether it was classified correctly (both
+        measured before the update).
         """
-        L = self.L
-        yL = self.forward(x)
-        err = self.err
-        np.negative(yL, out=err)
-        err[label] += 1.0                      # onehot - y_L
-        loss = 0.5 * float(self.dot(err, err))
-        correct = int(np.argmax(yL)) == label
-        np.multiply(err, self.fp[L], out=self.d[L - 1])
-        if self.rule == "backprop":
-            for l in range(L - 1, 0, -1):      # d_{l-1} = (W_l^T d_l) * f'(z_l)
-                self.gemv(1.0, self.WT[l], self.d[l], 0.0, self.d[l - 1], trans=0, overwrite_y=1)
-                self.d[l - 1] *= self.fp[l]
-            return loss, correct
-        yhat_L = self.yhat[L]
-        yhat_L[:] = 0.0
-        yhat_L[label] = 1.0
-        for l in range(L - 1, 0, -1):
-            yh = self.yhat[l]
-            # first Euler step: the gradient at the forward activation is -W_l^T d[l]
-            if self.start == "zero":
-                self.gemv(self.taus[l - 1], self.WT[l], self.d[l], 0.0, yh, trans=0, overwrite_y=1)
-            else:
-                yh[:] = self.y[l]
-                self.gemv(self.taus[l - 1], self.WT[l], self.d[l], 1.0, yh, trans=0, overwrite_y=1)
-            if self.steps > 1:
-                self._euler_extra_steps(l)
-            np.subtract(yh, self.y[l], out=self.d[l - 1])
-            self.d[l - 1] *= self.fp[l]
+        self._use(self._one)
+        return self._deltas(x, label)
+
+    def _deltas(self, X, labels):
+        """Forward pass, output delta, one-hot yhat_L and the rule's hidden deltas, for one
+        example (``X`` 1-D, ``labels`` an int) or a batch (``X`` 2-D); returns (loss, correct)
+        with the loss summed over the examples."""
+        L, v = self.L, self._views
+        out = self._forward(X)
+        err, yhat_L = v["err"], v["yhat"][L]
+        np.negative(out, out=err)
+        yhat_L[...] = 0.0
+        if X.ndim == 1:
+            err[labels] += 1.0                 # onehot - y_L
+            yhat_L[labels] = 1.0
+            loss = 0.5 * float(self.dot(err, err))
+            correct = int(np.argmax(out)) == labels
+        else:
+            rows = np.arange(len(X))
+            err[rows, labels] += 1.0
+            yhat_L[rows, labels] = 1.0
+            loss = 0.5 * float(np.einsum("ij,ij->", err, err))
+            correct = int(np.count_nonzero(np.argmax(out, axis=1) == labels))
+        np.multiply(err, v["fp"][L], out=v["d"][L - 1])
+        self.rule_entry.hidden_deltas(self, v["yhat"])
+        return loss, correct
+
+    def _step(self, X, labels):
+        """One step of the rule on the current buffers (see ``_deltas``), in place.
+        Raises ``DivergenceError`` (weights unchanged) if a delta is not finite."""
+        loss, correct = self._deltas(X, labels)
+        d = self._views["d"]
+        one = X.ndim == 1
+        for l in range(self.L):
+            finite = math.isfinite(self.dot(d[l], d[l])) if one else np.isfinite(d[l]).all()
+            if not finite:
+                raise DivergenceError(
+                    f"the {self.rule_entry.signal} signal into layer {l + 1} is not finite; "
+                    f"the weights were left unchanged: try a smaller tau or eta")
+        ys = [X] + self._views["y"][1:]
+        if one:                                # W_l += eta_l d_l y_l^T  (W_l^T += eta y d^T)
+            for l in range(self.L):
+                self.ger(self.etas[l], ys[l], d[l], a=self.WT[l], overwrite_a=1)
+        else:                                  # W_l^T += (eta/b) Y_l^T D_l
+            b = len(X)
+            for l in range(self.L):
+                self.gemm(self.etas[l] / b, ys[l].T, d[l].T, beta=1.0, c=self.WT[l],
+                          trans_b=1, overwrite_c=1)
         return loss, correct
 
     def step(self, x, label):
@@ -203,83 +238,23 @@ class FastNet:
         Returns ``(loss, correct)`` of the example before the update.  Raises
         ``DivergenceError`` (weights unchanged) if a delta is not finite.
         """
-        loss, correct = self.deltas(x, label)
-        for l in range(self.L):
-            if not math.isfinite(self.dot(self.d[l], self.d[l])):
-                raise DivergenceError(
-                    f"the {'target' if self.rule == 'gtp' else 'gradient'} signal into layer "
-                    f"{l + 1} is not finite; the weights were left unchanged: try a smaller "
-                    f"tau or eta")
-        prev_y = [x] + self.y[1:]
-        for l in range(self.L):                # W_l += eta_l d_l y_l^T  (W_l^T += eta y d^T)
-            self.ger(self.etas[l], prev_y[l], self.d[l], a=self.WT[l], overwrite_a=1)
-        return loss, correct
-
-    # ------------------------------------------------------------------ mini-batch
-    # All matrix products go through scipy's BLAS (not numpy's matmul): numpy and scipy
-    # may ship different OpenBLAS builds, and with more than one thread their two thread
-    # pools then compete for the cores (measured: 10x slower at 2 threads).
-    def _y_wT(self, Y, l, out):
-        """out = Y @ W_l^T for a batch (b, n_l) -> (b, n_{l+1}), as out^T = W_l Y^T."""
-        self.gemm(1.0, self.WT[l], Y.T, 0.0, out.T, trans_a=1, overwrite_c=1)
-
-    def _d_w(self, D, l, out, alpha=1.0, beta=0.0):
-        """out = alpha D @ W_l + beta out, (b, n_{l+1}) -> (b, n_l), as out^T = W_l^T D^T."""
-        self.gemm(alpha, self.WT[l], D.T, beta, out.T, overwrite_c=1)
+        if self._views is not self._one:
+            self._use(self._one)
+        return self._step(x, label)
 
     def step_batch(self, X, labels):
         """One learning step on a mini-batch ``X`` (b, n_0): the batch-mean update times
         eta, as the reference functions compute it.  Returns ``(mean loss, n correct)``."""
         b = X.shape[0]
         if b > self.batch_size:
-            self._alloc_batch(b)
-        L = self.L
-        Z = [None] + [a[:b] for a in self.Z[1:]]
-        Y = [X] + [a[:b] for a in self.Y[1:]]
-        FP = [None] + [a[:b] for a in self.FP[1:]]
-        D = [a[:b] for a in self.D]
-        for l in range(L):
-            self._y_wT(Y[l], l, Z[l + 1])
-            self.acts[l](Z[l + 1], Y[l + 1], FP[l + 1])
-        rows = np.arange(b)
-        err = np.negative(Y[L])
-        err[rows, labels] += 1.0
-        loss = 0.5 * float(np.einsum("ij,ij->", err, err)) / b
-        correct = int(np.count_nonzero(np.argmax(Y[L], axis=1) == labels))
-        np.multiply(err, FP[L], out=D[L - 1])
-        if self.rule == "backprop":
-            for l in range(L - 1, 0, -1):
-                self._d_w(D[l], l, D[l - 1])
-                D[l - 1] *= FP[l]
-        else:
-            YH = [None] + [a[:b] for a in self.YH[1:]]
-            YH[L][:] = 0.0
-            YH[L][rows, labels] = 1.0
-            for l in range(L - 1, 0, -1):
-                yh = YH[l]
-                self._d_w(D[l], l, yh)
-                yh *= self.taus[l - 1]
-                if self.start == "activation":
-                    yh += Y[l]
-                for _ in range(self.steps - 1):
-                    zz, yy, ff = self.ZZ[l + 1][:b], self.YY[l + 1][:b], self.FF[l + 1][:b]
-                    self._y_wT(yh, l, zz)
-                    self.acts[l](zz, yy, ff)
-                    np.subtract(YH[l + 1], yy, out=yy)
-                    yy *= ff
-                    self._d_w(yy, l, yh, alpha=self.taus[l - 1], beta=1.0)
-                np.subtract(yh, Y[l], out=D[l - 1])
-                D[l - 1] *= FP[l]
-        for l in range(L):
-            if not np.isfinite(D[l]).all():
-                raise DivergenceError(
-                    f"the {'target' if self.rule == 'gtp' else 'gradient'} signal into layer "
-                    f"{l + 1} is not finite; the weights were left unchanged: try a smaller "
-                    f"tau or eta")
-        for l in range(L):                     # W_l^T += (eta/b) Y_l^T D_l
-            self.gemm(self.etas[l] / b, Y[l].T, D[l].T, beta=1.0, c=self.WT[l], trans_b=1,
-                      overwrite_c=1)
-        return loss, correct
+            self._batch, self.batch_size, self._cuts = self._alloc(b), b, {}
+        if b not in self._cuts:                # views of the first b rows, made once per b
+            cut = lambda a: None if a is None else a[:b]  # noqa: E731
+            self._cuts[b] = {k: [tuple(map(cut, a)) if isinstance(a, tuple) else cut(a) for a in v]
+                             if isinstance(v, list) else cut(v) for k, v in self._batch.items()}
+        self._use(self._cuts[b])
+        loss, correct = self._step(X, labels)
+        return loss / b, correct
 
     # ------------------------------------------------------------------ epochs
     def run(self, X, labels, order, batch_size=1, should_stop=None, on_progress=None,

@@ -60,9 +60,10 @@ Stop, callback, divergence, checkpoints
   weights are evaluated and a last entry with ``"partial": true`` is appended; the
   record's status is ``"stopped"``.  A partial epoch is not checkpointed, so a resumed run
   restarts that epoch from the last checkpoint (and stays bit-identical).
-* ``callback(entry)`` is called with every epoch entry (including entry 0).  Returning
-  ``True`` or raising ``StopTraining`` stops the run cleanly (status ``"stopped"``); any
-  other exception propagates, after the epoch's checkpoint was written.
+* ``callback(entry, weights)`` is called with every epoch entry (including entry 0 and a
+  partial last entry) and a copy of the weights at that moment.  Returning ``True`` or
+  raising ``StopTraining`` stops the run cleanly (status ``"stopped"``); any other
+  exception propagates, after the epoch's checkpoint was written.
 * divergence: a non-finite target, delta, weight or validation loss ends the run with
   ``status = "diverged"``, ``diverged = True`` and ``message``; the returned weights are
   the last finite ones; nothing is raised.
@@ -80,12 +81,12 @@ import numpy as np
 
 from ._checks import DivergenceError
 from .activations import resolve_activations
-from .fast import RULES, FastNet
+from .fast import FastNet
 from .init import SCHEMES, init_weights
 from .network import forward, one_hot
 from .results import atomic_write
-from .rules import (backprop_deltas, backprop_gradients, backprop_step, cosine, gtp_step,
-                    gtp_updates, local_deltas)
+from .learning_rules import get_rule, rule_names
+from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
 from .targets import START_POINTS, targets
 
 __all__ = ["TrainConfig", "StopTraining", "train", "load_splits", "evaluate", "probe_cosines",
@@ -106,7 +107,7 @@ class TrainConfig:
 
     dataset: "mnist" | "fashion-mnist" | "cifar-10" (or any name when ``data`` is given).
     sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
-    rule: "gtp" | "backprop".  start: "zero" | "activation".  tau: scalar or one per
+    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").  start: "zero" | "activation".  tau: scalar or one per
     hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
     weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
     ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
@@ -150,7 +151,7 @@ class TrainConfig:
             raise ValueError(f"sizes: expected at least two positive layer sizes, got {self.sizes}")
         L = len(self.sizes) - 1
         resolve_activations(self.acts, L)
-        choices = {"rule": RULES, "start": START_POINTS, "init": SCHEMES, "dtype": DTYPES,
+        choices = {"rule": rule_names(), "start": START_POINTS, "init": SCHEMES, "dtype": DTYPES,
                    "engine": ENGINES}
         for name, ok in choices.items():
             if getattr(self, name) not in ok:
@@ -163,8 +164,9 @@ class TrainConfig:
         if self.n_train is not None and (not isinstance(self.n_train, (int, np.integer))
                                          or self.n_train < 1):
             raise ValueError(f"n_train: expected None or an integer >= 1, got {self.n_train!r}")
-        if self.rule == "gtp" and self.tau is None:
-            raise ValueError("tau: GTP needs a tau (scalar or one per hidden layer)")
+        if get_rule(self.rule).uses("tau") and self.tau is None:
+            raise ValueError(f"tau: the rule {self.rule!r} needs a tau (scalar or one per hidden "
+                             f"layer)")
         if self.eta is None:
             raise ValueError("eta: expected a learning rate (scalar or one per weight matrix)")
 
@@ -316,7 +318,7 @@ def _same_run(a, b):
 def _reference_epoch(W, cfg, X, y, order, should_stop):
     """One epoch with the plain reference functions (same contract as FastNet.run)."""
     loss_sum, correct, seen = 0.0, 0, 0
-    B = cfg.batch_size
+    B, rule = cfg.batch_size, get_rule(cfg.rule)
     for s in range(0, len(order), B):
         if should_stop():
             break
@@ -326,10 +328,7 @@ def _reference_epoch(W, cfg, X, y, order, should_stop):
         d = one_hot(yb, out.shape[-1], out.dtype) - out
         loss_sum += 0.5 * float(np.sum(d.astype(np.float64) ** 2))
         correct += int(np.count_nonzero(np.argmax(out, axis=-1) == yb))
-        if cfg.rule == "gtp":
-            gtp_step(W, xb, yb, cfg.tau, cfg.eta, cfg.steps, cfg.start, cfg.acts)
-        else:
-            backprop_step(W, xb, yb, cfg.eta, cfg.acts)
+        rule.reference_step(W, xb, yb, cfg)
         seen += np.size(yb)
     return {"seen": seen, "loss_sum": loss_sum, "correct": correct}
 
@@ -379,8 +378,8 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
 
     config: a ``TrainConfig`` or a dict of its fields.  data: ``{"train": (X, y),
     "validation": (X, y), "test": (X, y) or None}``; ``None`` loads ``config.dataset``
-    with ``gtp.data``.  callback(entry) after each epoch (``True`` or ``StopTraining``
-    stops).  stop: object with ``is_set()`` (e.g. ``threading.Event``).  checkpoint_dir:
+    with ``gtp.data``.  callback(entry, weights) after each epoch, with a copy of the
+    weights (``True`` or ``StopTraining`` stops).  stop: object with ``is_set()`` (e.g. ``threading.Event``).  checkpoint_dir:
     folder for the per-epoch checkpoint (resumes from it).  progress: tqdm bar.
     weights: optional initial weight list (copied) instead of ``init_weights``.
     on_record(record): called after every full epoch (after the checkpoint, before the
@@ -436,20 +435,30 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
             bar.close()
         return record
 
-    def publish(entry):
-        """Checkpoint, then callback; returns True if the callback asks to stop."""
-        record["epochs"].append(entry)
-        record["selection"] = select_epoch(record["epochs"])
+    def diverged(message):
+        """The one divergence path: mark the record, checkpoint it (a resumed run returns
+        it as is), finish."""
+        record["status"], record["diverged"], record["message"] = "diverged", True, message
         if checkpoint_dir:
             _save_checkpoint(checkpoint_dir, record, W)
-        if on_record is not None:
-            on_record({k: v for k, v in record.items() if k != "weights"})
-        if bar is not None and "val_acc" in entry:
-            bar.set_postfix(epoch=entry["epoch"], val_acc=f"{entry['val_acc']:.4f}")
+        return finish("diverged", message)
+
+    def publish(entry):
+        """Record the entry; a full epoch is checkpointed and reported to ``on_record``.
+        Then the callback; returns True if it asks to stop."""
+        record["epochs"].append(entry)
+        if not entry.get("partial"):          # a partial epoch is redone on resume
+            record["selection"] = select_epoch(record["epochs"])
+            if checkpoint_dir:
+                _save_checkpoint(checkpoint_dir, record, W)
+            if on_record is not None:
+                on_record({k: v for k, v in record.items() if k != "weights"})
+            if bar is not None and "val_acc" in entry:
+                bar.set_postfix(epoch=entry["epoch"], val_acc=f"{entry['val_acc']:.4f}")
         if callback is None:
             return False
         try:
-            return bool(callback(entry))
+            return bool(callback(entry, [w.copy() for w in W]))
         except StopTraining:
             return True
 
@@ -480,14 +489,11 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         t_train = time.perf_counter() - t0
         if message is None and not _finite(W):
             message = f"diverged in epoch {epoch}: a weight became infinite or NaN"
-        if message is not None:
+        if message is not None:                # keep the last finite weights
             for w, g in zip(W, last_good):
                 w[...] = g
             record["wall_time"] += t_train
-            if checkpoint_dir:
-                record["status"], record["diverged"], record["message"] = "diverged", True, message
-                _save_checkpoint(checkpoint_dir, record, W)
-            return finish("diverged", message)
+            return diverged(message)
         partial = stats["seen"] < n
         entry = {"epoch": epoch, "examples": (epoch - 1) * n + stats["seen"],
                  "train_loss_running": stats["loss_sum"] / max(stats["seen"], 1),
@@ -497,20 +503,11 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         entry.update(epoch_time=t_train, wall_time=record["wall_time"],
                      examples_per_s=stats["seen"] / t_train if t_train > 0 else None)
         if not np.isfinite(entry["val_loss"]):
-            message = f"diverged in epoch {epoch}: the validation loss is not finite"
             record["epochs"].append(entry)
-            if checkpoint_dir:
-                record["status"], record["diverged"], record["message"] = "diverged", True, message
-                _save_checkpoint(checkpoint_dir, record, W)
-            return finish("diverged", message)
+            return diverged(f"diverged in epoch {epoch}: the validation loss is not finite")
         if partial:
             entry["partial"] = True
-            record["epochs"].append(entry)       # not checkpointed: resume redoes the epoch
-            if callback is not None:
-                try:
-                    callback(entry)
-                except StopTraining:
-                    pass
+            publish(entry)                     # not checkpointed: resume redoes the epoch
             return finish("stopped", f"stopped during epoch {epoch} after {stats['seen']} of "
                                      f"{n} examples")
         if publish(entry):

@@ -44,7 +44,8 @@ def strip(rec):
 
 
 def test_learns_and_records_every_epoch(data):
-    rec = train(cfg(epochs=5), data=data, progress=False)
+    # eta = 0.5: with eta = 1 the fifth epoch of this tiny problem oscillates (0.55 at HEAD)
+    rec = train(cfg(epochs=5, eta=0.5), data=data, progress=False)
     assert rec["status"] == "finished" and not rec["diverged"]
     assert [e["epoch"] for e in rec["epochs"]] == list(range(6))
     last = rec["epochs"][-1]
@@ -75,7 +76,7 @@ def test_resume_is_bit_identical(data, tmp_path, rule, batch):
     c = cfg(rule=rule, batch_size=batch, eta=0.5 if rule == "backprop" else 1.0)
     full = train(c, data=data, progress=False)
 
-    def crash_after_2(entry):
+    def crash_after_2(entry, weights):
         if entry["epoch"] == 2:
             raise RuntimeError("simulated crash")
     with pytest.raises(RuntimeError, match="simulated crash"):
@@ -108,14 +109,14 @@ def test_finished_checkpoint_returned_and_extendable(data, tmp_path):
 def test_callback_can_stop(data):
     seen = []
 
-    def cb(entry):
+    def cb(entry, weights):
         seen.append(entry["epoch"])
         return entry["epoch"] == 2
     rec = train(cfg(), data=data, progress=False, callback=cb)
     assert seen == [0, 1, 2] and rec["status"] == "stopped"
     assert "after epoch 2" in rec["message"]
 
-    def cb2(entry):
+    def cb2(entry, weights):
         if entry["epoch"] == 1:
             raise StopTraining
     assert len(train(cfg(), data=data, progress=False, callback=cb2)["epochs"]) == 2

@@ -20,7 +20,6 @@ works without a browser, so tests drive it by setting ``.value`` and calling ``.
 import contextlib
 import functools
 import html
-import tempfile
 import threading
 import time
 
@@ -29,8 +28,10 @@ import numpy as np
 
 from ..data.registry import DATASETS as _REGISTRY
 from ..figures import training as F
+from ..learning_rules import RULES as _LEARNING_RULES
+from ..learning_rules import get_rule
 from ..network import predict
-from ..train import TrainConfig, load_checkpoint, load_splits, train
+from ..train import TrainConfig, load_splits, train
 
 __all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
            "paper_networks", "parse_sizes", "resolve_acts", "make_config", "run_training",
@@ -43,12 +44,9 @@ DEFAULTS = dict(dataset="mnist", network="784-100-10", hidden="100", acts="sigmo
 #: the test accuracy the default run is documented (and checked) to exceed
 DEFAULT_MIN_TEST_ACCURACY = 0.90
 
-#: rule choice -> (TrainConfig.rule, TrainConfig.start)
-RULES = {"gtp-zero": ("gtp", "zero"), "gtp-activation": ("gtp", "activation"),
-         "backprop": ("backprop", "zero")}
-_RULE_LABELS = [("GTP, zero start (authors' code)", "gtp-zero"),
-                ("GTP, activation start (eq. 3)", "gtp-activation"),
-                ("backprop (same cost)", "backprop")]
+#: rule choice -> (TrainConfig.rule, changes to the config), from the registry's ``choices``
+RULES = {key: (r.name, changes) for r in _LEARNING_RULES.values() for key, _, changes in r.choices}
+_RULE_LABELS = [(label, key) for r in _LEARNING_RULES.values() for key, label, _ in r.choices]
 #: activation choice -> label
 ACTIVATIONS = {"sigmoid": "sigmoid everywhere (authors' code)",
                "paper": "ReLU first hidden layer, sigmoid elsewhere (paper, sec. 4)",
@@ -101,14 +99,14 @@ def make_config(settings):
         sizes = tuple(int(v) for v in s["network"].split("-"))
     if s["rule"] not in RULES:
         raise ValueError(f"rule: expected one of {tuple(RULES)}, got {s['rule']!r}")
-    rule, start = RULES[s["rule"]]
-    return TrainConfig(dataset=s["dataset"], sizes=sizes,
-                       acts=resolve_acts(s["acts"], len(sizes) - 1),
-                       rule=rule, start=start, tau=float(s["tau"]), eta=float(s["eta"]),
-                       steps=int(s["steps"]), epochs=int(s["epochs"]), batch_size=1,
-                       seed=int(s["seed"]), n_train=int(s["n_train"]), init="paper",
-                       dtype="float32", engine="fast", n_probe=256,
-                       n_eval_train=min(10000, int(s["n_train"])))
+    rule, changes = RULES[s["rule"]]
+    fields = dict(dataset=s["dataset"], sizes=sizes, acts=resolve_acts(s["acts"], len(sizes) - 1),
+                  rule=rule, start="zero", tau=float(s["tau"]), eta=float(s["eta"]),
+                  steps=int(s["steps"]), epochs=int(s["epochs"]), batch_size=1,
+                  seed=int(s["seed"]), n_train=int(s["n_train"]), init="paper",
+                  dtype="float32", engine="fast", n_probe=256,
+                  n_eval_train=min(10000, int(s["n_train"])))
+    return TrainConfig(**{**fields, **changes})
 
 
 @functools.lru_cache(maxsize=3)
@@ -130,21 +128,16 @@ def one_blas_thread():
 
 def run_training(cfg, data, on_epoch=None, stop=None):
     """Train ``cfg`` on ``data`` and return the record; ``on_epoch(entry, W)`` is called
-    after every epoch with the weights at that moment (``W`` is ``None`` for the partial
-    entry of a stopped epoch; the final weights are ``record["weights"]``).
-
-    The weights reach the callback through the engine's per-epoch checkpoint, written to
-    a temporary folder that is removed afterwards.  BLAS runs on one thread meanwhile.
+    after every epoch with a copy of the weights at that moment (``W`` is ``None`` for the
+    partial entry of a stopped epoch; the final weights are ``record["weights"]``).
+    BLAS runs on one thread meanwhile.
     """
-    with tempfile.TemporaryDirectory(prefix="gtp-panel-") as tmp, one_blas_thread():
-        def callback(entry):
-            if on_epoch is None:
-                return False
-            state = None if entry.get("partial") else load_checkpoint(tmp)
-            on_epoch(entry, None if state is None else state[1])
-            return False
-        return train(cfg, data=data, callback=callback, stop=stop, checkpoint_dir=tmp,
-                     progress=False)
+    def callback(entry, weights):
+        if on_epoch is not None:
+            on_epoch(entry, None if entry.get("partial") else weights)
+        return False
+    with one_blas_thread():
+        return train(cfg, data=data, callback=callback, stop=stop, progress=False)
 
 
 class _Control:
@@ -318,9 +311,10 @@ class TrainingPanel:
     @staticmethod
     def _describe(cfg):
         steps = f"{cfg.steps} step{'s' if cfg.steps > 1 else ''}"
-        rule = "backprop" if cfg.rule == "backprop" else \
-            f"GTP ({cfg.start} start, τ={cfg.tau:g}, {steps})"
-        return (f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {rule}, η={cfg.eta:g}, "
+        rule = get_rule(cfg.rule)
+        what = f"{rule.label} ({cfg.start} start, τ={cfg.tau:g}, {steps})" if rule.uses("tau") \
+            else rule.label
+        return (f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {what}, η={cfg.eta:g}, "
                 f"{cfg.epochs} epoch{'s' if cfg.epochs > 1 else ''} of {cfg.n_train} examples, "
                 f"seed {cfg.seed}")
 

@@ -1,0 +1,84 @@
+"""The learning-rule registry: one entry per rule, read by the engine (``gtp.fast``,
+``gtp.train``), the panels, the figures, the reports and the runner.
+
+``gtp/rules.py`` holds the *maths* of eq. 5 (reference functions, written for reading);
+this package says which rules exist and how the fast engine runs each one.  A rule is one
+module here exporting ``RULE``, a :class:`Rule` with
+
+* ``name`` (the value of ``TrainConfig.rule`` and of result files), ``label`` and
+  ``colour`` (how the book shows it), ``hyper`` (the ``TrainConfig`` fields it reads:
+  e.g. GTP reads ``tau``, ``steps`` and ``start``, backprop none of them);
+* ``reference_step(W, x, label, cfg)``: the update with the reference functions (in place);
+* ``hidden_deltas(net, yhat)``: the fast kernel.  ``gtp.fast.FastNet`` has run the
+  forward pass and written the output layer's delta; the kernel writes the deltas of the
+  hidden layers.  One kernel serves one example (1-D buffers) and a mini-batch (2-D
+  buffers): it uses only ``net.forward_layer``, ``net.back`` and ``net.acts`` (which call
+  ``?gemv`` or ``?gemm``), so it is written once;
+* ``choices``: the variants a panel offers (label, changes to the config);
+* ``signal``: what diverges when it diverges ("target", "gradient"), for the messages.
+
+Adding a rule = one module, its tests, and its name in ``_MODULES`` below (see
+CONTRIBUTING.md for a worked example); :func:`register` adds one at run time (tests).
+"""
+import dataclasses
+import importlib
+
+__all__ = ["Rule", "RULES", "register", "get_rule", "rule_names", "baseline"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One learning rule (see the module docstring for the fields)."""
+    name: str
+    label: str
+    colour: str
+    hyper: tuple
+    reference_step: object
+    hidden_deltas: object
+    signal: str = "target"
+    choices: tuple = ()          # ((key, label, changes), ...) offered by the training panel
+    baseline: bool = False       # the rule every other is compared with (backprop)
+    doc: str = ""
+
+    def uses(self, field):
+        """Whether this rule reads the ``TrainConfig`` field ``field`` (e.g. "tau")."""
+        return field in self.hyper
+
+
+#: the modules of this package that define a rule, in the order the book lists them
+_MODULES = ("gtp", "backprop")
+
+RULES = {}
+
+
+def register(rule, replace=False):
+    """Add ``rule`` to the registry (``replace=True`` to overwrite an entry of that name)."""
+    if not isinstance(rule, Rule):
+        raise TypeError(f"rule: expected a gtp.learning_rules.Rule, got {type(rule).__name__}")
+    if rule.name in RULES and not replace:
+        raise ValueError(f"rule {rule.name!r} is already registered; pass replace=True or "
+                         f"choose another name")
+    RULES[rule.name] = rule
+    return rule
+
+
+def get_rule(name):
+    """The registered rule called ``name``; ``ValueError`` listing the known rules otherwise."""
+    try:
+        return RULES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"rule: expected one of {rule_names()}, got {name!r}") from None
+
+
+def rule_names():
+    """Names of the registered rules, as a tuple."""
+    return tuple(RULES)
+
+
+def baseline():
+    """The baseline rule (backprop): the one other rules are compared with."""
+    return next(r for r in RULES.values() if r.baseline)
+
+
+for _m in _MODULES:
+    register(importlib.import_module(f"{__name__}.{_m}").RULE)

@@ -1,0 +1,46 @@
+"""Gradient target propagation (Algorithm 1; eq. 3, 4, 5, 32): the registry entry and the
+fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.rules.gtp_updates``."""
+import numpy as np
+
+from ..rules import gtp_step
+from . import Rule
+
+
+def reference_step(W, x, label, cfg):
+    gtp_step(W, x, label, cfg.tau, cfg.eta, cfg.steps, cfg.start, cfg.acts)
+
+
+def hidden_deltas(net, yhat):
+    """Targets top-down by ``net.steps`` Euler steps of eq. 32, then the local deltas
+    d[l-1] = (yhat_l - y_l) * f'(z_l) of eq. 5 (1-D buffers: one example; 2-D: a batch).
+
+    ``yhat[L]`` already holds the one-hot labels; ``net.d[L-1]`` the output delta.
+    """
+    d, y, fp = net.buf("d"), net.buf("y"), net.buf("fp")
+    for l in range(net.L - 1, 0, -1):
+        tau, yh = net.taus[l - 1], yhat[l]
+        # first Euler step: the gradient at the forward activation is -W_l^T d[l]
+        if net.start == "zero":
+            net.back(l, d[l], yh, alpha=tau)
+        else:
+            yh[...] = y[l]
+            net.back(l, d[l], yh, alpha=tau, beta=1.0)
+        if net.steps > 1:      # steps 2..T evaluate the gradient at the current target
+            zz, yy, ff = net.scratch(l + 1)
+            for _ in range(net.steps - 1):
+                net.forward_layer(l, yh, zz)
+                net.acts[l](zz, yy, ff)
+                np.subtract(yhat[l + 1], yy, out=yy)
+                yy *= ff
+                net.back(l, yy, yh, alpha=tau, beta=1.0)
+        np.subtract(yh, y[l], out=d[l - 1])
+        d[l - 1] *= fp[l]
+
+
+RULE = Rule(
+    name="gtp", label="GTP", colour="#0072B2", hyper=("tau", "steps", "start"),
+    reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
+    choices=(("gtp-zero", "GTP, zero start (authors' code)", {"start": "zero"}),
+             ("gtp-activation", "GTP, activation start (eq. 3)", {"start": "activation"})),
+    doc="Gradient target propagation: every layer descends its local cost towards targets "
+        "computed by Euler steps (eq. 3-5, 32).")

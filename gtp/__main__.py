@@ -7,8 +7,43 @@
 """
 import argparse
 import sys
+import time
 
-from .reproduce import DEFAULT_ROOT, VARIANTS, main_reproduce, main_search, main_summary
+from . import report
+from .reproduce import DEFAULT_ROOT, VARIANTS, build_jobs, run_jobs
+from .results import atomic_write
+
+
+def _log(message):
+    print(time.strftime("%H:%M:%S"), message, flush=True)
+
+
+def main_reproduce(args):
+    jobs = build_jobs(args.table, args.seeds, args.seeds_cifar, tuple(args.variants),
+                      not args.no_backprop, tuple(args.search), args.epochs, args.nets, args.tag)
+    n = run_jobs(jobs, args.root, args.checkpoint_root, log=_log, dry_run=args.dry_run,
+                 progress=args.progress)
+    _log(f"done: {n} run(s) in this process")
+    return 0
+
+
+def main_summary(args):
+    if args.write:
+        text = report.summary_markdown(args.root, tuple(args.table))
+        with atomic_write(args.write, "w", ".md") as f:
+            f.write(text)
+        print(f"wrote {args.write}")
+        return 0
+    print(report.summary_table(args.root, tuple(args.table), last=args.last))
+    return 0
+
+
+def main_search(args):
+    jobs = build_jobs(args.table, 0, None, (), False, (args.kind,))
+    if not args.show:
+        run_jobs(jobs, args.root, args.checkpoint_root, log=_log, dry_run=args.dry_run)
+    print(report.search_table(args.root, args.kind, tuple(args.table)))
+    return 0
 
 
 def _parser():

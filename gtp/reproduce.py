@@ -1,6 +1,6 @@
 """Reproduction of Tables 1-3 of the paper: the 16 rows, GTP and a backprop baseline.
 
-Command line (see ``python -m gtp --help``)::
+Command line (``gtp/__main__.py``; see ``python -m gtp --help``)::
 
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp summary
@@ -32,54 +32,21 @@ reported at that epoch and at the last; mean ± std over seeds.  Nothing is chos
 import dataclasses
 import functools
 import os
-import sys
 import time
 
-
 from . import results as R
+from .learning_rules import baseline
+from .paper import RESULTS_ROOT, ROWS, Row, rows_of
 from .train import TrainConfig, load_splits, train
 
 __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "rows_of",
-           "run_id", "make_config", "search_grid", "chosen", "build_jobs", "run_jobs",
-           "summary_data", "summary_table", "summary_markdown", "search_table",
-           "DEFAULT_ROOT"]
+           "run_id", "make_config", "STUDIED", "BASELINE", "search_grid", "search_records", "search_score", "chosen",
+           "build_jobs", "run_job", "run_jobs", "DEFAULT_ROOT"]
 
-DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "results")
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    table: int
-    dataset: str
-    sizes: tuple
-    paper: float      # test accuracy printed in the paper, percent
-    tau: float
-    eta: float
-
-    @property
-    def net(self):
-        return "-".join(map(str, self.sizes))
-
-
-ROWS = [
-    Row(1, "mnist", (784, 100, 10), 97.21, 400, 0.01),
-    Row(1, "mnist", (784, 200, 10), 97.5, 400, 0.01),
-    Row(1, "mnist", (784, 500, 10), 97.81, 400, 0.01),
-    Row(1, "mnist", (784, 100, 100, 10), 97.31, 50, 0.001),
-    Row(1, "mnist", (784, 500, 500, 10), 98.23, 50, 0.001),
-    Row(1, "mnist", (784, 500, 500, 500, 10), 98.23, 25, 0.0005),
-    Row(2, "fashion-mnist", (784, 100, 10), 87.03, 100, 0.01),
-    Row(2, "fashion-mnist", (784, 500, 10), 87.29, 100, 0.01),
-    Row(2, "fashion-mnist", (784, 100, 100, 10), 87.71, 25, 0.0005),
-    Row(2, "fashion-mnist", (784, 500, 500, 10), 87.77, 25, 0.0005),
-    Row(2, "fashion-mnist", (784, 100, 100, 100, 10), 87.92, 25, 0.000025),
-    Row(3, "cifar-10", (3072, 100, 10), 42.30, 50, 0.001),
-    Row(3, "cifar-10", (3072, 500, 10), 44.74, 50, 0.001),
-    Row(3, "cifar-10", (3072, 100, 100, 10), 44.89, 50, 0.0001),
-    Row(3, "cifar-10", (3072, 500, 500, 10), 47.06, 50, 0.0001),
-    Row(3, "cifar-10", (3072, 500, 500, 500, 10), 47.11, 50, 0.000005),
-]
+#: the results folder (``gtp.paper.RESULTS_ROOT``)
+DEFAULT_ROOT = RESULTS_ROOT
+#: the rule the paper proposes and the registry's baseline it is compared with
+STUDIED, BASELINE = "gtp", baseline().name
 
 #: epoch budget per data set (not given in the paper; see results/README.md)
 EPOCHS = {"mnist": 6, "fashion-mnist": 6, "cifar-10": 6}
@@ -99,11 +66,6 @@ SEARCH = {"n_train": 10000, "epochs": 3, "seed": 0}
 GTP_GRID = {"acts": ("paper", "sigmoid"), "tau_factor": (1.0,), "eta_factor": (1.0, 0.25, 4.0)}
 
 
-def rows_of(tables):
-    """The rows of the given tables (1, 2, 3), in the paper's order."""
-    return [r for r in ROWS if r.table in set(tables)]
-
-
 def _fmt(x):
     return f"{x:g}"
 
@@ -112,7 +74,7 @@ def run_id(row, rule, seed, variant="printed", extra=None):
     """File-name id, e.g. ``mnist-784-100-10-gtp-s0``, ``mnist-784-100-10-gtp-sigmoid-s0``,
     ``mnist-784-100-10-backprop-s0``; search runs add their settings (``extra``)."""
     parts = [row.dataset, row.net, rule]
-    if rule == "gtp" and variant != "printed":
+    if rule != BASELINE and variant != "printed":
         parts.append(variant)
     if extra:
         parts.append(extra)
@@ -137,25 +99,36 @@ def search_grid(kind, row):
     ``GTP_GRID`` (activations, tau and eta multiplied by the factors).
     """
     if kind == "bp-lr":
-        return [(f"eta{_fmt(e)}", {"rule": "backprop", "eta": e}) for e in BP_ETAS[row.dataset]]
+        return [(f"eta{_fmt(e)}", {"rule": BASELINE, "eta": e}) for e in BP_ETAS[row.dataset]]
     if kind == "gtp-search":
         out = []
         for acts in GTP_GRID["acts"]:
             for tf in GTP_GRID["tau_factor"]:
                 for ef in GTP_GRID["eta_factor"]:
                     out.append((f"{acts}-tau{_fmt(row.tau * tf)}-eta{_fmt(row.eta * ef)}",
-                                {"rule": "gtp", "acts": acts, "tau": row.tau * tf,
+                                {"rule": STUDIED, "acts": acts, "tau": row.tau * tf,
                                  "eta": row.eta * ef}))
         return out
     raise ValueError(f"kind: expected 'bp-lr' or 'gtp-search', got {kind!r}")
 
 
-def _score(rec):
-    """Validation accuracy at the selected epoch of a finished search run (-1 if none)."""
+def search_score(rec):
+    """Validation accuracy at the selected epoch of a finished search run (-1 if none,
+    ``None`` if the run is missing or unfinished)."""
     if rec is None or rec.get("status") not in ("finished", "diverged"):
         return None
     sel = rec.get("selection")
     return sel["val_acc_at_best"] if sel else -1.0
+
+
+def search_records(kind, row, root=DEFAULT_ROOT):
+    """``[(label, record or None), ...]`` of a search's grid for ``row``, in grid order."""
+    out = []
+    for label, changes in search_grid(kind, row):
+        path = _result_path(root, "search", run_id(row, changes["rule"], SEARCH["seed"],
+                                                   kind, label))
+        out.append((label, R.load_record(path) if os.path.exists(path) else None))
+    return out
 
 
 def chosen(kind, row, root=DEFAULT_ROOT):
@@ -163,11 +136,10 @@ def chosen(kind, row, root=DEFAULT_ROOT):
     some of its runs are missing.  Best validation accuracy; ties go to the earlier grid
     entry (so the printed settings win a tie)."""
     best = None
-    for label, changes in search_grid(kind, row):
-        path = _result_path(root, "search", run_id(row, changes["rule"], SEARCH["seed"],
-                                                   kind, label))
-        rec = R.load_record(path) if os.path.exists(path) else None
-        s = _score(rec)
+    changes_of = dict(search_grid(kind, row))
+    for label, rec in search_records(kind, row, root):
+        changes = changes_of[label]
+        s = search_score(rec)
         if s is None:
             return None
         if best is None or s > best[0]:
@@ -194,18 +166,18 @@ class Job:
             _, _, changes = self.search
             return make_config(self.row, seed=self.seed, epochs=SEARCH["epochs"],
                                n_train=SEARCH["n_train"], **changes)
-        if self.rule == "backprop":
+        if self.rule == BASELINE:
             ch = chosen("bp-lr", self.row, root)
             if ch is None:
                 return None
-            return make_config(self.row, "backprop", self.seed, self.epochs, eta=ch["eta"])
+            return make_config(self.row, self.rule, self.seed, self.epochs, eta=ch["eta"])
         if self.variant == "tuned":
             ch = chosen("gtp-search", self.row, root)
             if ch is None:
                 return None
             ch = {k: v for k, v in ch.items() if k not in ("search_label", "search_val_acc")}
             return make_config(self.row, seed=self.seed, epochs=self.epochs, **ch)
-        return make_config(self.row, "gtp", self.seed, self.epochs, **VARIANTS[self.variant])
+        return make_config(self.row, self.rule, self.seed, self.epochs, **VARIANTS[self.variant])
 
 
 def _result_path(root, table, rid):
@@ -236,11 +208,11 @@ def build_jobs(tables, seeds, seeds_cifar=None, variants=("printed",), backprop=
                 continue
             folder = tag or f"table{row.table}"
             for v in variants:
-                jobs.append(Job(folder, run_id(row, "gtp", seed, v, tag), row, "gtp",
+                jobs.append(Job(folder, run_id(row, STUDIED, seed, v, tag), row, STUDIED,
                                 seed, v, epochs=epochs))
             if backprop:
-                jobs.append(Job(folder, run_id(row, "backprop", seed, extra=tag), row,
-                                "backprop", seed, epochs=epochs))
+                jobs.append(Job(folder, run_id(row, BASELINE, seed, extra=tag), row,
+                                BASELINE, seed, epochs=epochs))
     return jobs
 
 
@@ -325,7 +297,7 @@ def run_job(job, root, checkpoint_root, log=print, progress=False, stop=None, da
     extra["data_source"] = _data_source(job.row.dataset) if data_fn is None else None
     if job.search is not None:
         extra["search"] = {"kind": job.search[0], "label": job.search[1]}
-    elif job.rule == "backprop":
+    elif job.rule == BASELINE:
         extra["eta_choice"] = chosen("bp-lr", job.row, root)
     elif job.variant == "tuned":
         extra["gtp_choice"] = chosen("gtp-search", job.row, root)
@@ -353,10 +325,10 @@ def _reuse_printed(job, cfg, root, log):
     result under the tuned id, marked ``same_as``, instead of training again."""
     if job.variant != "tuned" or job.search is not None:
         return False
-    printed = make_config(job.row, "gtp", job.seed, job.epochs)
+    printed = make_config(job.row, job.rule, job.seed, job.epochs)
     if cfg.to_dict() != printed.to_dict():
         return False
-    src = _result_path(root, job.table, run_id(job.row, "gtp", job.seed))
+    src = _result_path(root, job.table, run_id(job.row, job.rule, job.seed))
     if not _is_done(src, cfg):
         return False
     rec = R.load_record(src)
@@ -419,164 +391,3 @@ def run_jobs(jobs, root=DEFAULT_ROOT, checkpoint_root=None, log=print, poll=20.0
                     log(f"{pending} job(s) left: some wait for searches that nobody runs")
                 return ran
             time.sleep(poll)
-
-
-# --------------------------------------------------------------------------- summary
-def _collect(root):
-    by = {}
-    for rec in R.load_results(root):
-        if rec.get("table", "").startswith("table"):
-            key = (tuple(rec["paper_row"]["sizes"]), rec["paper_row"]["dataset"],
-                   rec["config"]["rule"], rec.get("variant", "printed"))
-            by.setdefault(key, []).append(rec)
-    for recs in by.values():
-        recs.sort(key=lambda r: r["config"]["seed"])
-    return by
-
-
-def _cell(recs, which="test_acc_at_best"):
-    if not recs:
-        return "-"
-    done = [r for r in recs if r["status"] in ("finished", "diverged") and r.get("selection")]
-    div = sum(r["status"] == "diverged" for r in recs)
-    running = sum(r["status"] not in ("finished", "diverged") for r in recs)
-    vals = [r["selection"][which] for r in done]
-    seeds = sorted(r["config"]["seed"] for r in done)
-    s = R.fmt_mean_std(vals)
-    if seeds:
-        s += " s" + ",".join(map(str, seeds))
-    notes = []
-    if div:
-        notes.append(f"{div} diverged")
-    if running:
-        notes.append(f"{running} running")
-    return s + (f" [{'; '.join(notes)}]" if notes else "")
-
-
-def summary_data(root=DEFAULT_ROOT, tables=(1, 2, 3)):
-    """The reproduction as data (for the book's tables and figures): one dict per row with
-    the paper's values and, per method ("gtp-printed", "gtp-sigmoid", "gtp-tuned",
-    "backprop"), the finished seeds' test accuracies at the selected epoch and at the
-    last epoch, their mean and std (fractions, not percent), the seeds, the number of
-    diverged and still-running runs, and the settings used (tau, eta, acts)."""
-    by = _collect(root)
-    out = []
-    for row in rows_of(tables):
-        d = {"table": row.table, "dataset": row.dataset, "net": row.net, "sizes": row.sizes,
-             "tau": row.tau, "eta": row.eta, "paper": row.paper / 100, "methods": {}}
-        keys = [("gtp-" + v, (row.sizes, row.dataset, "gtp", v)) for v in VARIANTS] + \
-            [("backprop", (row.sizes, row.dataset, "backprop", "printed"))]
-        for name, key in keys:
-            recs = by.get(key)
-            if not recs:
-                continue
-            done = [r for r in recs if r["status"] in ("finished", "diverged")
-                    and r.get("selection")]
-            best = [r["selection"]["test_acc_at_best"] for r in done]
-            last = [r["selection"]["test_acc_last"] for r in done]
-            c = recs[0]["config"]
-            d["methods"][name] = {
-                "seeds": [r["config"]["seed"] for r in done], "test_at_best": best,
-                "test_last": last, "mean": R.aggregate(best)[0], "std": R.aggregate(best)[1],
-                "mean_last": R.aggregate(last)[0], "std_last": R.aggregate(last)[1],
-                "diverged": sum(r["status"] == "diverged" for r in recs),
-                "running": sum(r["status"] not in ("finished", "diverged") for r in recs),
-                "tau": c["tau"], "eta": c["eta"], "acts": c["acts"], "epochs": c["epochs"]}
-        out.append(d)
-    return out
-
-
-def summary_table(root=DEFAULT_ROOT, tables=(1, 2, 3), variants=("printed", "sigmoid", "tuned"),
-                  last=False):
-    """Markdown tables: paper | GTP (ours, per variant) | backprop (ours); test accuracy in
-    percent at the epoch selected on validation (``last=True``: at the last epoch),
-    mean ± std (number of seeds) and the seeds."""
-    by = _collect(root)
-    which = "test_acc_last" if last else "test_acc_at_best"
-    names = {1: "MNIST", 2: "Fashion-MNIST", 3: "CIFAR-10"}
-    shown = [v for v in variants if any(k[2] == "gtp" and k[3] == v for k in by)] or ["printed"]
-    lines = []
-    for t in tables:
-        lines.append(f"\nTable {t}: {names[t]} (test accuracy %, "
-                     f"{'last epoch' if last else 'epoch selected on validation'})\n")
-        head = ["network", "tau", "eta", "paper"] + [f"GTP {v} (ours)" for v in shown] + \
-            ["backprop (ours)"]
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "---|" * len(head))
-        for row in rows_of([t]):
-            cells = [row.net, _fmt(row.tau), _fmt(row.eta), f"{row.paper:.2f}"]
-            cells += [_cell(by.get((row.sizes, row.dataset, "gtp", v)), which) for v in shown]
-            cells.append(_cell(by.get((row.sizes, row.dataset, "backprop", "printed")), which))
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def search_table(root=DEFAULT_ROOT, kind="bp-lr", tables=(1, 2, 3)):
-    """Markdown table of a validation search: validation accuracy per grid point and row."""
-    lines = []
-    for row in rows_of(tables):
-        grid = search_grid(kind, row)
-        vals = []
-        for label, changes in grid:
-            p = _result_path(root, "search", run_id(row, changes["rule"], SEARCH["seed"], kind,
-                                                    label))
-            rec = R.load_record(p) if os.path.exists(p) else None
-            s = _score(rec)
-            vals.append("-" if s is None else ("diverged" if rec["status"] == "diverged"
-                                               else f"{100 * s:.2f}"))
-        ch = chosen(kind, row, root)
-        lines.append(f"| {row.dataset} {row.net} | " + " | ".join(
-            f"{lab}: {v}" for (lab, _), v in zip(grid, vals)) +
-            f" | {ch['search_label'] if ch else '-'} |")
-    return "\n".join(lines)
-
-
-def main_reproduce(args):
-    jobs = build_jobs(args.table, args.seeds, args.seeds_cifar, tuple(args.variants),
-                      not args.no_backprop, tuple(args.search), args.epochs, args.nets, args.tag)
-    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
-    n = run_jobs(jobs, args.root, args.checkpoint_root, log=log, dry_run=args.dry_run,
-                 progress=args.progress)
-    log(f"done: {n} run(s) in this process")
-    return 0
-
-
-def summary_markdown(root=DEFAULT_ROOT, tables=(1, 2, 3)):
-    """The whole reproduction as one Markdown page: tables at the selected epoch and at the
-    last epoch, then both validation searches."""
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    parts = [f"# Reproduction summary\n\nGenerated by `python -m gtp summary --write` on "
-             f"{stamp} from the result files; cells: mean ± std (number of seeds) and the "
-             f"seeds; runs still in progress or diverged are noted in brackets.\n",
-             "## Test accuracy at the epoch selected on validation",
-             summary_table(root, tables),
-             "\n## Test accuracy at the last epoch", summary_table(root, tables, last=True)]
-    for kind, what in (("bp-lr", "backprop learning rate"),
-                       ("gtp-search", "GTP settings")):
-        parts += [f"\n## Validation search: {what} (`{kind}`; validation accuracy %, "
-                  f"last column: the choice)\n", search_table(root, kind, tables)]
-    return "\n".join(parts) + "\n"
-
-
-def main_summary(args):
-    if args.write:
-        text = summary_markdown(args.root, tuple(args.table))
-        with R.atomic_write(args.write, "w", ".md") as f:
-            f.write(text)
-        print(f"wrote {args.write}")
-        return 0
-    print(summary_table(args.root, tuple(args.table), last=args.last))
-    return 0
-
-
-def main_search(args):
-    jobs = build_jobs(args.table, 0, None, (), False, (args.kind,))
-    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
-    if not args.show:
-        run_jobs(jobs, args.root, args.checkpoint_root, log=log, dry_run=args.dry_run)
-    print(search_table(args.root, args.kind, tuple(args.table)))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: python -m gtp reproduce|summary|search")

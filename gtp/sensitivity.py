@@ -28,14 +28,18 @@ import time
 import numpy as np
 
 from . import results as R
+from .activations import get_activation, resolve_activations
+from .network import forward
+from .paper import RESULTS_ROOT, find_row
+from .rules import backprop_deltas, local_deltas
+from .targets import targets
 from .train import TrainConfig, train
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
            "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
-           "best_cell", "paper_setting", "cell_key"]
+           "best_cell", "paper_setting", "cell_key", "good_products", "first_layer_signals"]
 
-DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "results")
+DEFAULT_ROOT = RESULTS_ROOT
 
 #: tau values of the tau x eta grid (about 2.5 per decade; holds the paper's 100 and 400)
 TAUS = (0.1, 0.4, 1.0, 4.0, 10.0, 40.0, 100.0, 400.0, 1000.0, 4000.0)
@@ -246,12 +250,58 @@ def best_cell(grid):
 
 
 def paper_setting(dataset, sizes):
-    """The paper's ``(tau, eta)`` for this network (Tables 1-3), or ``None``."""
-    from .reproduce import ROWS
-    for row in ROWS:
-        if row.dataset == dataset and tuple(row.sizes) == tuple(sizes):
-            return float(row.tau), float(row.eta)
-    return None
+    """The paper's ``(tau, eta)`` for this network (Tables 1-3), or ``None``.
+
+    Used in: book/training/sensitivity.md."""
+    try:
+        row = find_row(dataset, sizes)
+    except ValueError:
+        return None
+    return float(row.tau), float(row.eta)
+
+
+def good_products(grid, within=2.0):
+    """The products eta * tau of the cells of a tau x eta grid whose validation accuracy is
+    within ``within`` points of the best cell's (sorted).
+
+    Used in: book/training/sensitivity.md."""
+    rows, cols, acc, _ = grid_matrix(grid)
+    if np.all(np.isnan(acc)):
+        return []
+    best = np.nanmax(acc)
+    return sorted(rows[i] * cols[j] for i in range(len(rows)) for j in range(len(cols))
+                  if np.isfinite(acc[i, j]) and 100 * (best - acc[i, j]) <= within)
+
+
+def first_layer_signals(W, X, labels, tau, acts, eta=1.0, steps=1, start="zero"):
+    """Per example: how large the first hidden layer's target and update are (GTP) and how
+    large backprop's gradient of ``W_0`` is, with the weights ``W``.
+
+    The zero-start target of layer 1 is ``yhat_1 = -tau dC_2/dy_1`` (eq. 32, Appendix D,
+    eq. 39) whatever the activation of layer 1; the update of ``W_0`` is
+    ``eta (yhat_1 - y_1) * f'(z_1) x^T`` (eq. 5), so the activation enters through
+    ``f'(z_1)``.  Norms of the rank-one matrices are Frobenius norms: ``||d x^T||_F =
+    ||d|| ||x||``.
+
+    Returns a dict of arrays (one value per example): ``target_max`` (max_i |yhat_1,i|),
+    ``update_norm`` (||dW_0||_F of GTP's update per example, with ``eta``), ``backprop_norm``
+    (||dC/dW_0||_F of backprop's gradient on the quadratic cost, no eta), ``fprime_mean`` (mean of f'(z_1)).
+
+    Used in: book/training/sensitivity.md, book/training/tables.md,
+    book/training/train-yourself.md (through the sensitivity chapter's numbers).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    W = [np.asarray(w, dtype=np.float64) for w in W]
+    zs, ys = forward(W, X, acts)
+    yhat = targets(W, zs, ys, labels, tau, steps, start, acts)
+    d_gtp = local_deltas(W, zs, ys, yhat, acts)[0]
+    d_bp = backprop_deltas(W, zs, ys, labels, acts)[0]
+    xn = np.linalg.norm(X, axis=1)
+    return {"target_max": np.max(np.abs(yhat[1]), axis=1),
+            "update_norm": eta * np.linalg.norm(d_gtp, axis=1) * xn,
+            "backprop_norm": np.linalg.norm(d_bp, axis=1) * xn,
+            "fprime_mean": np.mean(get_activation(resolve_activations(acts, len(W))[0])[1](zs[1]),
+                                   axis=1)}
 
 
 def main(argv=None):

@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from gtp import paper, report
 from gtp import reproduce as rp
 from gtp import results as R
 from gtp.__main__ import main
@@ -68,7 +69,7 @@ def fake_data(dataset):
 
 @pytest.fixture
 def tiny(monkeypatch):
-    monkeypatch.setattr(rp, "ROWS", ROWS)
+    monkeypatch.setattr(paper, "ROWS", ROWS)
     monkeypatch.setattr(rp, "EPOCHS", {"synth": 2})
     monkeypatch.setattr(rp, "SEARCH", {"n_train": 40, "epochs": 1, "seed": 0})
     monkeypatch.setattr(rp, "BP_ETAS", {"synth": (0.1, 1.0)})
@@ -102,12 +103,12 @@ def test_reproduce_end_to_end(tiny, tmp_path):
                                                                       choice["eta"])
         printed = (choice["acts"], choice["eta"]) == ("paper", row.eta)
         assert ("same_as" in tuned) == printed
-    rows = rp.summary_data(str(tmp_path), tables=(1,))
+    rows = report.summary_data(str(tmp_path), tables=(1,))
     bp = rows[0]["methods"]["backprop"]
     assert bp["seeds"] == [0, 1] and len(bp["test_at_best"]) == 2 and bp["running"] == 0
     assert bp["mean"] == pytest.approx(np.mean(bp["test_at_best"]))
     assert set(rows[0]["methods"]) == {"gtp-printed", "gtp-tuned", "backprop"}
-    text = rp.summary_table(str(tmp_path), tables=(1,))
+    text = report.summary_table(str(tmp_path), tables=(1,))
     assert "| 12-6-3 | 4 | 0.5 | 90.00 |" in text
     assert "(2) s0,1" in text and "GTP tuned (ours)" in text
     out = tmp_path / "SUMMARY.md"

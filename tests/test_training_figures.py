@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import gtp.figures.training as F
-from gtp import results as R
+from gtp import report
 
 
 def entries(n=3, L=2, partial=False):
@@ -91,63 +91,12 @@ def test_heatmap_marks_values_divergence_best_and_paper():
     assert len(fig.axes) == 2                                # with its colour bar
 
 
-def record(path, dataset, sizes, rule, seed, acc, status="finished", variant="printed", table=1):
-    rec = {"config": {"dataset": dataset, "sizes": list(sizes), "rule": rule, "seed": seed,
-                      "epochs": 2, "eta": 0.01, "tau": 400.0, "acts": "paper"},
-           "paper_row": {"dataset": dataset, "sizes": list(sizes)}, "variant": variant,
-           "table": f"table{table}", "status": status,
-           "epochs": [{"epoch": 0, "examples": 0, "val_acc": 0.1},
-                      {"epoch": 1, "examples": 10, "val_acc": acc}],
-           "selection": None if status == "running" else
-           {"best_epoch": 1, "val_acc_at_best": acc, "test_acc_at_best": acc - 0.01,
-            "last_epoch": 1, "test_acc_last": acc - 0.02}}
-    R.write_json(path, rec)
+from test_report import record, results_root  # noqa: E402,F401  (shared fixture)
 
 
-@pytest.fixture
-def results_root(tmp_path):
-    t = tmp_path / "table1"
-    record(t / "a.json", "mnist", (784, 100, 10), "gtp", 0, 0.95)
-    record(t / "b.json", "mnist", (784, 100, 10), "gtp", 1, 0.97)
-    record(t / "c.json", "mnist", (784, 100, 10), "backprop", 0, 0.98)
-    record(t / "d.json", "mnist", (784, 200, 10), "gtp", 0, 0.5, status="running")
-    record(t / "e.json", "mnist", (784, 200, 10), "gtp", 1, 0.3, status="diverged")
-    record(t / "f.json", "mnist", (784, 100, 10), "gtp", 0, 0.96, variant="sigmoid")
-    return tmp_path
-
-
-def test_table_data_aggregates_results(results_root):
-    rows = F.table_data(1, root=str(results_root))
-    assert [r["net"] for r in rows][:2] == ["784-100-10", "784-200-10"] and len(rows) == 6
-    g = rows[0]["cells"][("gtp", "printed")]
-    assert g["mean"] == pytest.approx(100 * np.mean([0.94, 0.96]))
-    assert g["std"] == pytest.approx(100 * np.std([0.94, 0.96], ddof=1)) and g["n"] == 2
-    assert rows[0]["cells"][("backprop", "printed")]["mean"] == pytest.approx(97.0)
-    c = rows[1]["cells"][("gtp", "printed")]
-    assert c["n"] == 1 and c["n_running"] == 1 and c["n_diverged"] == 1
-    assert rows[2]["cells"] == {}
-    last = F.table_data(1, root=str(results_root), which="test_acc_last")
-    assert last[0]["cells"][("backprop", "printed")]["mean"] == pytest.approx(96.0)
-
-
-def test_table_markdown_and_gap_summary(results_root):
-    rows = F.table_data(1, root=str(results_root))
-    md = F.table_markdown(rows)
-    lines = md.splitlines()
-    assert "GTP, sigmoid everywhere" in lines[0] and "GTP, tuned" not in lines[0]
-    assert lines[2].startswith("| 784-100-10 | 400 | 0.01 | 97.21 | 95.00 ± 1.41 (2 seeds)")
-    assert "29.00 (1 seed) [1 diverged; running: epoch 1/2]" in lines[3]
-    assert lines[4].count("not run yet") == 3
-    s = F.gap_summary(rows)
-    assert "GTP, paper's settings 95.00% (−2.21 points)" in s
-    assert "backprop (same network) 97.00% (−0.21 points)" in s
-    assert s.splitlines()[2].endswith("not run yet.")
-    assert s.splitlines()[1].endswith("; 1 run still going.")
-
-
-def test_row_curves_and_gap_figure(results_root):
-    rows = F.table_data(1, root=str(results_root))
-    fig = F.row_curves(rows)
+def test_row_curves_and_gap_figure(results_root):  # noqa: F811
+    rows = report.table_data(1, root=str(results_root))
+    fig = F.row_curves(rows, budget=2)
     assert len([a for a in fig.axes if a.axison]) == 6
     assert len(fig.axes[0].lines) == 4 + 1                   # four runs and the paper's line
     assert any(t.get_text() == "not run yet" for t in fig.axes[2].texts)
@@ -155,29 +104,8 @@ def test_row_curves_and_gap_figure(results_root):
     assert len(fig.axes[0].get_yticklabels()) == 6
 
 
-def test_gap_by_product_splits_rows_by_eta_tau(results_root):
-    rows = F.table_data(1, root=str(results_root))
-    g = F.gap_by_product(rows, threshold=0.5)
-    # 784-100-10 (eta*tau = 4): 95.00 - 97.21; 784-200-10 (4): 29.00 - 97.50; no small rows
-    assert g["large"][1] == 2 and g["small"] == (None, 0)
-    assert g["large"][0] == pytest.approx(np.mean([95.00 - 97.21, 29.00 - 97.50]))
-
-
-def test_still_improving_and_tuned_settings(results_root):
-    record(results_root / "table1" / "g.json", "mnist", (784, 500, 10), "gtp", 0, 0.9,
-           variant="tuned")
-    rows = F.table_data(1, root=str(results_root))
-    # every fixture run has its best epoch at its last epoch
-    assert F.still_improving(rows) == (["784-100-10", "784-200-10"], 2)
-    assert F.still_improving(rows, ("gtp", "tuned")) == (["784-500-10"], 1)
-    line = F.table_markdown(rows).splitlines()[4]
-    assert "89.00 (1 seed) [paper, τ=400, η=0.01]" in line
-
-
-def test_unknown_variants_get_their_own_column(results_root):
+def test_unknown_variant_drawn(results_root):  # noqa: F811
     record(results_root / "table1" / "h.json", "mnist", (784, 100, 10), "gtp", 0, 0.91,
            variant="long")
-    rows = F.table_data(1, root=str(results_root))
-    head, _, first = F.table_markdown(rows).splitlines()[:3]
-    assert "GTP, long" in head and "90.00 (1 seed)" in first
-    assert "GTP, long" in F.verdict(rows) and len(F.gap_figure(rows).axes) == 1
+    fig = F.gap_figure(report.table_data(1, root=str(results_root)))
+    assert "GTP, long" in [t.get_text() for t in fig.legends[0].get_texts()]

@@ -5,7 +5,7 @@ Figures are built as plain ``matplotlib.figure.Figure`` objects (not registered 
 pyplot), so the training panel can draw them from its worker thread and a notebook
 shows each exactly once.  Inputs are the records of ``gtp.train.train`` (their
 ``"epochs"`` entries), result files under ``results/`` (``gtp.results``) and the grids
-of ``gtp.sensitivity``.
+of ``gtp.sensitivity``; tables come from ``gtp.report``.  These functions only draw.
 """
 import functools
 import io
@@ -15,24 +15,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .. import results as R
+from ..report import STATUS_DONE, columns, kind_colour, kind_label
+from ..sensitivity import best_cell, grid_matrix
 from .style import COLUMN_WIDTH, PALETTE, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
-           "misclassified", "misclassified_indices", "heatmap", "ridge", "good_products",
-           "table_data", "table_markdown", "row_curves", "gap_figure", "gap_summary", "verdict", "gap_by_product",
-           "still_improving",
-           "cell_text", "VARIANT_LABELS", "STATUS_DONE"]
-
-#: how the book names the runs of a table row
-VARIANT_LABELS = {("gtp", "printed"): "GTP, paper's settings",
-                  ("gtp", "sigmoid"): "GTP, sigmoid everywhere",
-                  ("gtp", "tuned"): "GTP, tuned on validation",
-                  ("backprop", "printed"): "backprop (same network)"}
-_VARIANT_COLOURS = {("gtp", "printed"): PALETTE["blue"], ("gtp", "sigmoid"): PALETTE["orange"],
-                    ("gtp", "tuned"): PALETTE["green"], ("backprop", "printed"): PALETTE["black"]}
-#: statuses of a run whose selected epoch counts in a table (as ``gtp.reproduce``)
-STATUS_DONE = ("finished", "diverged")
+           "misclassified", "misclassified_indices", "heatmap", "ridge", "row_curves",
+           "gap_figure"]
 
 
 def _styled(fn):
@@ -245,7 +234,6 @@ def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
     "div", missing cells are blank, the best cell is boxed in black and ``paper`` (a
     ``(row value, column value)`` pair, e.g. the paper's (tau, eta)) in vermillion.
     """
-    from ..sensitivity import best_cell, grid_matrix
     rows, cols, acc, div = grid_matrix(grid)
     own = ax is None
     if own:
@@ -287,24 +275,11 @@ def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
     return fig
 
 
-def good_products(grid, within=2.0):
-    """The products eta * tau of the cells of a tau x eta grid whose validation accuracy is
-    within ``within`` points of the best cell's (sorted)."""
-    from ..sensitivity import grid_matrix
-    rows, cols, acc, _ = grid_matrix(grid)
-    if np.all(np.isnan(acc)):
-        return []
-    best = np.nanmax(acc)
-    return sorted(rows[i] * cols[j] for i in range(len(rows)) for j in range(len(cols))
-                  if np.isfinite(acc[i, j]) and 100 * (best - acc[i, j]) <= within)
-
-
 @_styled
 def ridge(grids, labels, min_acc=0.5, title=None):
     """For tau x eta grids: the best eta at each tau (where it reaches ``min_acc``), on
     log-log axes, with guide lines of constant eta * tau (the zero start makes a hidden
     update about eta * tau times a backprop step)."""
-    from ..sensitivity import grid_matrix
     fig, ax = new_figure(1, 1, height=3.6)
     markers = ["o", "s", "^", "D"]
     colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
@@ -333,141 +308,12 @@ def ridge(grids, labels, min_acc=0.5, title=None):
 
 
 # --------------------------------------------------------------------------- tables
-def _row_key(rec):
-    """(dataset, sizes) of a result record's paper row."""
-    pr = rec.get("paper_row")
-    if pr:
-        return pr["dataset"], tuple(pr["sizes"])
-    return rec["config"]["dataset"], tuple(rec["config"]["sizes"])
-
-
-def _group_key(rec):
-    rule = rec["config"]["rule"]
-    return rule, (rec.get("variant") or "printed") if rule == "gtp" else "printed"
-
-
-def _summarise(recs, which):
-    """Mean ± std over the completed runs of one cell, with counts and notes."""
-    done = [r for r in recs if r.get("status") in STATUS_DONE and r.get("selection")]
-    values = [r["selection"][which] for r in done]
-    mean, std, n = R.aggregate(values)
-    running = [r for r in recs if r.get("status") not in STATUS_DONE]
-    progress = []
-    for r in running:
-        full = [e["epoch"] for e in r.get("epochs", []) if e["epoch"] >= 1 and not e.get("partial")]
-        progress.append(f"{r.get('status') or 'running'}: epoch {max(full, default=0)}/"
-                        f"{r['config']['epochs']}")
-    return {"mean": None if mean is None else 100 * mean,
-            "std": None if std is None else 100 * std, "n": n,
-            "seeds": sorted(r["config"]["seed"] for r in done),
-            "values": [100 * v for v in values if v is not None],
-            "n_diverged": sum(r.get("status") == "diverged" for r in recs),
-            "n_running": len(running), "progress": progress,
-            "epochs": max((r["config"]["epochs"] for r in done), default=None),
-            "eta": sorted({r["config"]["eta"] for r in recs if np.isscalar(r["config"]["eta"])}),
-            "tau": sorted({r["config"].get("tau") for r in recs
-                           if np.isscalar(r["config"].get("tau"))}),
-            "acts": sorted({str(r["config"]["acts"]) for r in recs}),
-            "best_is_last": sum(r["selection"]["best_epoch"] == r["selection"]["last_epoch"]
-                                for r in done)}
-
-
-def table_data(table, root=None, which="test_acc_at_best"):
-    """The rows of the paper's Table ``table`` (1 MNIST, 2 Fashion-MNIST, 3 CIFAR-10)
-    beside ours, from ``<root>/table<table>/*.json``.
-
-    Returns a list of dicts (one per row of ``gtp.reproduce.ROWS``): ``net``, ``sizes``,
-    ``dataset``, ``tau``, ``eta``, ``paper`` (percent), ``cells`` (``(rule, variant)`` ->
-    summary with ``mean``, ``std`` (percent), ``n``, ``seeds``, ``n_diverged``,
-    ``n_running``...) and ``records`` (the runs, for learning curves).  Test accuracy is
-    taken at the epoch selected on validation (``which="test_acc_last"``: last epoch).
-    """
-    from ..reproduce import DEFAULT_ROOT, rows_of
-    recs = R.load_results(root or DEFAULT_ROOT, f"table{table}")
-    out = []
-    for row in rows_of([table]):
-        mine = [r for r in recs if _row_key(r) == (row.dataset, tuple(row.sizes))]
-        groups = {}
-        for r in mine:
-            groups.setdefault(_group_key(r), []).append(r)
-        out.append({"table": table, "dataset": row.dataset, "net": row.net,
-                    "sizes": tuple(row.sizes), "tau": row.tau, "eta": row.eta,
-                    "paper": row.paper,
-                    "cells": {k: _summarise(v, which) for k, v in groups.items()},
-                    "records": groups})
-    return out
-
-
-def cell_text(cell):
-    """The text of one table cell: '97.12 ± 0.08 (3 seeds)', '97.10 (1 seed)',
-    'not run yet', with notes on diverged and unfinished runs."""
-    if cell is None:
-        return "not run yet"
-    parts = []
-    if cell["n"] == 1:
-        parts.append(f"{cell['mean']:.2f} (1 seed)")
-    elif cell["n"]:
-        parts.append(f"{cell['mean']:.2f} ± {cell['std']:.2f} ({cell['n']} seeds)")
-    notes = []
-    if cell["n_diverged"]:
-        notes.append(f"{cell['n_diverged']} diverged")
-    if cell["n_running"]:
-        notes.append(", ".join(cell["progress"]))
-    if not parts:
-        return "pending (" + "; ".join(notes) + ")" if notes else "not run yet"
-    return parts[0] + (" [" + "; ".join(notes) + "]" if notes else "")
-
-
-def _label(kind):
-    return VARIANT_LABELS.get(kind, f"{'GTP' if kind[0] == 'gtp' else kind[0]}, {kind[1]}")
-
-
-def _colour(kind):
-    return _VARIANT_COLOURS.get(kind, PALETTE["purple"])
-
-
-def _columns(rows):
-    """The run kinds shown: GTP with the paper's settings, every other GTP variant that has
-    runs (known ones first), backprop."""
-    found = {k for r in rows for k in r["cells"]}
-    extra = sorted(k for k in found if k[0] == "gtp" and k not in VARIANT_LABELS)
-    cols = [("gtp", "printed")]
-    cols += [k for k in (("gtp", "sigmoid"), ("gtp", "tuned")) if k in found] + extra
-    return cols + [("backprop", "printed")]
-
-
-def table_markdown(rows):
-    """A Markdown table of ``table_data`` rows: network, tau, eta, paper, ours."""
-    cols = _columns(rows)
-    head = ["network", "τ", "η", "paper"] + [_label(c) for c in cols]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        cells = [r["net"], f"{r['tau']:g}", f"{r['eta']:g}", f"{r['paper']:.2f}"]
-        for c in cols:
-            cell = r["cells"].get(c)
-            text = cell_text(cell)
-            if c[0] == "backprop" and cell and cell["eta"]:
-                text += " η=" + "/".join(f"{e:g}" for e in cell["eta"])
-            elif c == ("gtp", "tuned") and cell and cell["eta"]:
-                text += (" [" + "/".join(cell["acts"]) + ", τ=" +
-                         "/".join(f"{t:g}" for t in cell["tau"]) + ", η=" +
-                         "/".join(f"{e:g}" for e in cell["eta"]) + "]")
-            cells.append(text)
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _epoch_budget(dataset):
-    """The reproduction's epoch budget for ``dataset`` (1 if unknown)."""
-    from ..reproduce import EPOCHS
-    return int(EPOCHS.get(dataset, 1)) if isinstance(EPOCHS, dict) else int(EPOCHS)
-
-
 @_styled
-def row_curves(rows, key="val_acc", title=None):
-    """Learning curves for every row of a table: one panel per network, validation
-    accuracy (``key``) against epochs, one line per seed and per run kind (dotted while a
-    run is still going); rows with no run yet say so."""
+def row_curves(rows, key="val_acc", title=None, budget=None):
+    """Learning curves for every row of a table (``gtp.report.table_data``): one panel per
+    network, validation accuracy (``key``) against epochs, one line per seed and per run
+    kind (dotted while a run is still going); rows with no run yet say so.  ``budget``:
+    the planned epochs (x axis of rows not run yet)."""
     from matplotlib.lines import Line2D
     n = len(rows)
     ncols = 2
@@ -477,9 +323,9 @@ def row_curves(rows, key="val_acc", title=None):
     kinds, any_running = set(), False
     for ax, r in zip(axes, rows):
         ax.set_title(f"{r['net']} (paper {r['paper']:.2f}%)", fontsize=10)
-        drawn, last_epoch = False, _epoch_budget(r["dataset"])
+        drawn, last_epoch = False, budget or 1
         for k, recs in sorted(r["records"].items()):
-            colour = _colour(k)
+            colour = kind_colour(k)
             for rec in recs:
                 x, y = _series(rec.get("epochs", []), key)
                 last_epoch = max(last_epoch, rec["config"].get("epochs") or 1)
@@ -501,8 +347,8 @@ def row_curves(rows, key="val_acc", title=None):
         ax.set_ylabel("val. acc. (%)", fontsize=10)
     for ax in axes[n:]:
         ax.set_axis_off()
-    handles = [Line2D([], [], color=_colour(k), marker="o", ms=3) for k in sorted(kinds)]
-    labels = [_label(k) for k in sorted(kinds)]
+    handles = [Line2D([], [], color=kind_colour(k), marker="o", ms=3) for k in sorted(kinds)]
+    labels = [kind_label(k) for k in sorted(kinds)]
     handles.append(Line2D([], [], color=PALETTE["vermillion"], ls="--"))
     labels.append("paper (test accuracy)")
     if any_running:
@@ -519,14 +365,14 @@ def row_curves(rows, key="val_acc", title=None):
 def gap_figure(rows, title=None):
     """Dot plot of test accuracy per row: the paper's value and each of our run kinds
     (mean, with every seed as a small dot); missing runs are simply absent."""
-    cols = _columns(rows)
+    cols = columns(rows)
     fig, ax = new_figure(1, 1, height=0.45 * len(rows) + 1.4)
     ys = np.arange(len(rows))[::-1]
     ax.plot([r["paper"] for r in rows], ys, "D", color=PALETTE["vermillion"], ms=7,
             label="paper", zorder=3)
     offsets = np.linspace(-0.25, 0.25, len(cols))
     for off, c in zip(offsets, cols):
-        colour = _colour(c)
+        colour = kind_colour(c)
         first = True
         for y0, r in zip(ys, rows):
             cell = r["cells"].get(c)
@@ -535,7 +381,7 @@ def gap_figure(rows, title=None):
             ax.plot(cell["values"], [y0 + off] * len(cell["values"]), ".", color=colour,
                     ms=4, alpha=0.6)
             ax.plot([cell["mean"]], [y0 + off], "o", color=colour, ms=6,
-                    label=_label(c) if first else None)
+                    label=kind_label(c) if first else None)
             first = False
     ax.set_yticks(ys, [r["net"] for r in rows])
     ax.set_xlabel("test accuracy (%)")
@@ -543,81 +389,3 @@ def gap_figure(rows, title=None):
     if title:
         ax.set_title(title, fontsize=11)
     return fig
-
-
-def gap_summary(rows):
-    """One Markdown bullet per row: our GTP and backprop against the paper, with the gaps
-    in percentage points (computed from the table rows, never typed)."""
-    out = []
-    for r in rows:
-        bits = []
-        for c in _columns(rows):
-            cell = r["cells"].get(c)
-            if cell and cell["n"]:
-                gap = cell["mean"] - r["paper"]
-                bits.append(f"{_label(c)} {cell['mean']:.2f}% "
-                            f"({'+' if gap >= 0 else '−'}{abs(gap):.2f} points)")
-        running = sum(c["n_running"] for c in r["cells"].values())
-        if running:
-            bits.append(f"{running} run{'s' if running > 1 else ''} still going")
-        if bits:
-            out.append(f"- **{r['net']}** (paper {r['paper']:.2f}%): " + "; ".join(bits) + ".")
-        else:
-            out.append(f"- **{r['net']}** (paper {r['paper']:.2f}%): not run yet.")
-    return "\n".join(out)
-
-
-def verdict(rows, close=1.0, far=5.0):
-    """A Markdown paragraph counting, over the rows with finished runs, how our GTP (each
-    kind) and backprop compare with the paper: within ``close`` points, more than ``far``
-    points below, and how often backprop beats GTP with the paper's settings."""
-    cols = _columns(rows)
-    out = []
-    for c in cols:
-        gaps = [r["cells"][c]["mean"] - r["paper"] for r in rows
-                if r["cells"].get(c) and r["cells"][c]["n"]]
-        if not gaps:
-            out.append(f"{_label(c)}: no finished run yet.")
-            continue
-        n_close = sum(abs(g) <= close for g in gaps)
-        n_far = sum(g < -far for g in gaps)
-        n_above = sum(g > close for g in gaps)
-        out.append(f"{_label(c)}: {len(gaps)} of {len(rows)} rows finished; "
-                   f"{n_close} within {close:g} point of the paper, {n_above} more than "
-                   f"{close:g} point above it, {n_far} more than {far:g} points below it "
-                   f"(mean gap {np.mean(gaps):+.2f} points).")
-    both = [(r["cells"][("gtp", "printed")]["mean"], r["cells"][("backprop", "printed")]["mean"])
-            for r in rows if all(r["cells"].get(k) and r["cells"][k]["n"]
-                                 for k in (("gtp", "printed"), ("backprop", "printed")))]
-    if both:
-        wins = sum(b > g for g, b in both)
-        out.append(f"Backprop on the same network beats GTP with the paper's settings in "
-                   f"{wins} of the {len(both)} rows where both have finished.")
-    return "\n".join("- " + o for o in out)
-
-
-def gap_by_product(rows, threshold=0.5, kind=("gtp", "printed")):
-    """Mean gap to the paper (points) of the rows with a finished ``kind`` cell, split by
-    the printed eta * tau: ``{"large": (mean gap, n rows), "small": (mean gap, n rows)}``
-    for eta * tau >= ``threshold`` and below it (``(None, 0)`` when a group is empty)."""
-    groups = {"large": [], "small": []}
-    for r in rows:
-        cell = r["cells"].get(kind)
-        if cell and cell["n"]:
-            key = "large" if r["eta"] * r["tau"] >= threshold else "small"
-            groups[key].append(cell["mean"] - r["paper"])
-    return {k: (float(np.mean(v)) if v else None, len(v)) for k, v in groups.items()}
-
-
-def still_improving(rows, kind=("gtp", "printed")):
-    """``(nets, n_rows)``: the networks whose finished ``kind`` runs mostly had their best
-    validation epoch at the last epoch (still improving when the budget ended), and the
-    number of rows with finished runs."""
-    nets, n = [], 0
-    for r in rows:
-        cell = r["cells"].get(kind)
-        if cell and cell["n"]:
-            n += 1
-            if 2 * cell["best_is_last"] > cell["n"]:
-                nets.append(r["net"])
-    return nets, n

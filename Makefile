@@ -13,10 +13,11 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup book test pytest nbval book-strict browser clean help
+.PHONY: setup book test lint pytest nbval book-strict browser clean help
 help:
 	@echo "make book   build the book (executing every chapter) into _build/html"
-	@echo "make test   run unit tests, validate every chapter with nbval, strict book build,"
+	@echo "make lint   ruff: lint and import order of the whole tree (pyproject.toml)"
+	@echo "make test   lint, run unit tests, validate every chapter with nbval, strict book build,"
 	@echo "            then open every page in headless chromium (make browser)"
 	@echo "make setup  create .venv and install requirements.txt (both targets do this)"
 	@echo "make clean  remove _build (not the data cache)"
@@ -38,6 +39,9 @@ book: $(STAMP)
 	$(BUILD_ENV) $(JB) build .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
 # tests/browser needs the built book: it runs after book-strict (make browser).
 pytest: $(STAMP)
 	$(PY) -m pytest -n 2 tests --ignore=tests/browser
@@ -56,7 +60,7 @@ book-strict: $(STAMP)
 browser: $(STAMP)
 	$(PY) -m pytest tests/browser
 
-test: pytest nbval book-strict browser
+test: lint pytest nbval book-strict browser
 
 clean:
 	rm -rf _build

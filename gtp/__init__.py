@@ -40,8 +40,15 @@ from ._checks import DivergenceError
 from .activations import get_activation, relu, relu_prime, resolve_activations, sigmoid, sigmoid_prime
 from .init import init_weights, layer_variances, uncertainty, weight_var
 from .network import accuracy, forward, one_hot, predict, quadratic_cost
-from .rules import (apply_updates, backprop_gradients, backprop_step, backprop_updates,
-                    gtp_step, gtp_updates, local_deltas)
+from .rules import (
+    apply_updates,
+    backprop_gradients,
+    backprop_step,
+    backprop_updates,
+    gtp_step,
+    gtp_updates,
+    local_deltas,
+)
 from .targets import euler_target, local_cost, local_cost_grad, targets
 
 __all__ = [

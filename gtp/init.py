@@ -391,7 +391,7 @@ def propagate_moments(sizes, variances, acts="sigmoid",
 def confidence_interval(samples, level=0.95):
     """Mean and Student-t half-width of the ``level`` confidence interval of the mean of
     independent replicate estimates (first axis), for each remaining entry."""
-    from scipy.special import stdtrit      # Student-t quantile (lighter than scipy.stats)
+    from scipy.special import stdtrit  # Student-t quantile (lighter than scipy.stats)
     s = np.asarray(samples, dtype=float)
     r = s.shape[0]
     if r < 2:

@@ -149,7 +149,8 @@ def compare_targets(w, y_forward, yhat_next, tau=1.0, steps=20, t_max=1e4, clip=
     finite).  The cost is always measured against the unclipped ``yhat_next``.
     """
     y_forward = np.asarray(y_forward, dtype=float)
-    cost = lambda y: float(local_cost(w, y, yhat_next)) if np.all(np.isfinite(y)) else np.inf
+    def cost(y):
+        return float(local_cost(w, y, yhat_next)) if np.all(np.isfinite(y)) else np.inf
     out = {"forward activation": y_forward,
            f"Euler, {steps} steps": euler_target(w, y_forward, yhat_next, "sigmoid", tau, steps,
                                                  "activation"),

@@ -370,7 +370,7 @@ def summary_table(root=None, tables=(1, 2, 3), variants=("printed", "sigmoid", "
 
 def search_table(root=None, kind="bp-lr", tables=(1, 2, 3)):
     """Markdown table of a validation search: validation accuracy per grid point and row."""
-    from . import reproduce as rp        # the runner defines the searches
+    from . import reproduce as rp  # the runner defines the searches
     root = root or paper.RESULTS_ROOT
     lines = []
     for row in paper.rows_of(tables):

@@ -83,9 +83,9 @@ from ._checks import DivergenceError
 from .activations import resolve_activations
 from .fast import FastNet
 from .init import SCHEMES, init_weights
+from .learning_rules import get_rule, rule_names
 from .network import forward, one_hot
 from .results import atomic_write
-from .learning_rules import get_rule, rule_names
 from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
 from .targets import START_POINTS, targets
 

@@ -52,7 +52,9 @@ def test_chapter_conventions(chapter):
     with **You need:** and **Time:** (a duration, read by book/teachers.md); a hidden first
     code cell checking the gtp version; exercises with solutions in dropdowns."""
     import re
+
     import jupytext
+
     import gtp
     path = ROOT / chapter
     text = path.read_text()

@@ -75,8 +75,10 @@ def test_backprop_matches_finite_differences(sizes, acts):
         num = np.zeros_like(w)
         for idx in np.ndindex(w.shape):
             old = w[idx]
-            w[idx] = old + h; cp = cost(W, x, label, acts)
-            w[idx] = old - h; cm = cost(W, x, label, acts)
+            w[idx] = old + h
+            cp = cost(W, x, label, acts)
+            w[idx] = old - h
+            cm = cost(W, x, label, acts)
             w[idx] = old
             num[idx] = (cp - cm) / (2 * h)
         np.testing.assert_allclose(grads[l], num, rtol=1e-5, atol=1e-9)
@@ -84,7 +86,8 @@ def test_backprop_matches_finite_differences(sizes, acts):
 
 def test_batch_gradient_is_mean_of_examples():
     W, _ = net([6, 4, 3])
-    X = np.random.default_rng(3).random((5, 6)); y = np.array([0, 1, 2, 1, 0])
+    X = np.random.default_rng(3).random((5, 6))
+    y = np.array([0, 1, 2, 1, 0])
     g = gtp.backprop_gradients(W, X, y, "paper")
     singles = [gtp.backprop_gradients(W, X[i], y[i], "paper") for i in range(5)]
     for l in range(2):
@@ -149,7 +152,8 @@ def test_deeper_layer_cosine_with_backprop_fixed_seed():
     on this fixed network the cosines are pinned (and the top hidden layer stays aligned)."""
     W, x = net([8, 6, 5, 3], seed=11)
     b = gtp.backprop_updates(W, x, 2, eta=0.1)
-    cos = lambda a, c: float(np.sum(a * c) / np.linalg.norm(a) / np.linalg.norm(c))
+    def cos(a, c):
+        return float(np.sum(a * c) / np.linalg.norm(a) / np.linalg.norm(c))
     d5 = gtp.gtp_updates(W, x, 2, tau=0.5, eta=0.1, steps=5, start="activation")
     dz = gtp.gtp_updates(W, x, 2, tau=0.5, eta=0.1, steps=1, start="zero")
     c5, cz = cos(d5[0], b[0]), cos(dz[0], b[0])
@@ -236,7 +240,8 @@ def test_local_cost_gradient_by_finite_differences():
 @pytest.mark.parametrize("rule", ["gtp-zero", "gtp-activation", "backprop"])
 def test_rules_learn_a_separable_problem(rule):
     rng = np.random.default_rng(0)
-    X = rng.random((400, 10)); y = (X[:, :5].sum(1) > X[:, 5:].sum(1)).astype(int)
+    X = rng.random((400, 10))
+    y = (X[:, :5].sum(1) > X[:, 5:].sum(1)).astype(int)
     W = gtp.init_weights([10, 16, 2], "paper", rng=1)
     for epoch in range(15):
         for i in rng.permutation(400):

@@ -29,12 +29,15 @@ def test_activity_gradient_by_finite_differences():
     W, x = net([6, 5, 4, 3], 3)
     k, l, h = 2, 0, 1e-6
     g = D.activity_gradients(W, x, k)[l]
-    A = lambda: 0.5 * np.sum(gtp.forward(W, x)[1][k] ** 2)
+    def A():
+        return 0.5 * np.sum(gtp.forward(W, x)[1][k] ** 2)
     num = np.zeros_like(W[l])
     for idx in np.ndindex(W[l].shape):
         old = W[l][idx]
-        W[l][idx] = old + h; ap = A()
-        W[l][idx] = old - h; am = A()
+        W[l][idx] = old + h
+        ap = A()
+        W[l][idx] = old - h
+        am = A()
         W[l][idx] = old
         num[idx] = (ap - am) / (2 * h)
     np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-10)

@@ -54,7 +54,8 @@ def test_two_neuron_minimiser_and_limit():
     assert dyn.two_neuron_exact(np.array([400.0]), 0.1, w, label)[0] == pytest.approx(y_star, abs=1e-12)
     # C''(y*) by finite differences of the local cost equals w^2 f'(w y*)^2
     h = 1e-4
-    c = lambda y: gtp.local_cost(dyn.two_neuron_weights(w), np.array([y]), np.array([label]))
+    def c(y):
+        return gtp.local_cost(dyn.two_neuron_weights(w), np.array([y]), np.array([label]))
     curv = (c(y_star + h) - 2 * c(y_star) + c(y_star - h)) / h ** 2
     assert curv == pytest.approx(dyn.two_neuron_curvature(w, label), rel=1e-6)
     assert dyn.two_neuron_stability_limit(w, label) == pytest.approx(2 / curv, rel=1e-6)

@@ -8,7 +8,6 @@ import pytest
 import gtp
 from gtp import exercises as ex
 
-
 # --- reference solutions, written independently of gtp's implementations -------------
 
 def sig(z):

@@ -9,7 +9,8 @@ from gtp import init
 def test_uncertainty_is_a_density_with_mean_half_and_variance_one_twentieth():
     y = np.linspace(0, 1, 200001)
     u = gtp.uncertainty(y)
-    integ = lambda f: np.trapezoid(f, y) if hasattr(np, "trapezoid") else np.trapz(f, y)
+    def integ(f):
+        return np.trapezoid(f, y) if hasattr(np, "trapezoid") else np.trapz(f, y)
     assert abs(integ(u) - 1) < 1e-9
     assert abs(integ(y * u) - init.UNCERTAINTY_MEAN) < 1e-9              # eq. 28
     assert abs(integ((y - 0.5) ** 2 * u) - init.UNCERTAINTY_VAR) < 1e-9  # eq. 29

@@ -51,7 +51,8 @@ def test_eq6_coefficient_gives_eq_9_10_and_the_printed_values():
 # ------------------------------------------------------------------ densities
 @pytest.mark.parametrize("var_z", [0.3, 0.8, 1.2243500525, 4.0])
 def test_logit_normal_pdf_is_the_law_of_a_gaussian_sigmoid(var_z):
-    p = lambda y: init.logit_normal_pdf(y, var_z)
+    def p(y):
+        return init.logit_normal_pdf(y, var_z)
     assert integrate(p) == pytest.approx(1, abs=1e-6)
     mean, var = init.gaussian_moments(var_z)
     assert integrate(lambda y: y * p(y)) == pytest.approx(mean, abs=1e-6)
@@ -75,7 +76,8 @@ def test_gaussian_sigmoid_moments_match_adaptive_quadrature(var_z):
     """Reference: scipy's adaptive quadrature (QUADPACK), independent of our fixed grid."""
     from scipy.integrate import quad
     s = np.sqrt(var_z)
-    phi = lambda u: np.exp(-u * u / 2) / np.sqrt(2 * np.pi)
+    def phi(u):
+        return np.exp(-u * u / 2) / np.sqrt(2 * np.pi)
     ref = quad(lambda u: (gtp.sigmoid(s * u) - 0.5) ** 2 * phi(u), -12, 12, points=[0],
                limit=200, epsabs=1e-15)[0]
     mean, var = init.gaussian_moments(var_z)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import dynamics, inversion as inv
+from gtp import dynamics
+from gtp import inversion as inv
 
 
 def layer(n_in, n_out, seed=0):
@@ -50,7 +51,8 @@ def test_per_neuron_inversions_each_solve_their_own_equation():
     per = inv.per_neuron_inversions(w, t, y)
     for i in range(4):
         for k in range(3):
-            yk = y.copy(); yk[k] = per[i, k]
+            yk = y.copy()
+            yk[k] = per[i, k]
             assert gtp.sigmoid(w[i] @ yk) == pytest.approx(t[i], rel=1e-12)
 
 

@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp.train import (StopTraining, TrainConfig, backprop_deltas, epoch_order, load_checkpoint,
-                       probe_cosines, select_epoch, train)
+from gtp.train import (
+    StopTraining,
+    TrainConfig,
+    backprop_deltas,
+    epoch_order,
+    load_checkpoint,
+    probe_cosines,
+    select_epoch,
+    train,
+)
 
 D, K = 16, 4
 

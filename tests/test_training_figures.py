@@ -1,6 +1,4 @@
 """Figures and tables of the Training part (gtp.figures.training)."""
-import json
-import os
 
 import numpy as np
 import pytest

@@ -21,8 +21,19 @@ CIFAR-10 binary parsers), :mod:`~gtp.data.download` (verified downloads), :mod:`
 """
 from .download import DOWNLOAD_POLICY, DownloadPolicy
 from .errors import ChecksumError, DataError, DataFormatError, DownloadError
-from .loader import (ENV_DIR, ENV_MIRROR, DataWarning, cache_dir, cache_info, cache_path, class_names,
-                     fetch, load, load_uint8, mirror_dirs)
+from .loader import (
+                     ENV_DIR,
+                     ENV_MIRROR,
+                     DataWarning,
+                     cache_dir,
+                     cache_info,
+                     cache_path,
+                     class_names,
+                     fetch,
+                     load,
+                     load_uint8,
+                     mirror_dirs,
+)
 from .registry import DATASETS, SPLITS, Dataset, RemoteFile
 
 __all__ = ["load", "load_uint8", "class_names", "fetch", "cache_dir", "cache_path", "cache_info",

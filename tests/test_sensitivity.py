@@ -116,3 +116,24 @@ def test_run_all_runs_the_listed_grids(tmp_path, monkeypatch):
     assert [os.path.basename(p) for p in paths] == [
         "toy-20-8-3-sigmoid.json", "toy-20-8-6-3-sigmoid-per-layer-tau-eta0.5.json"]
     assert all(json.load(open(p))["status"] == "finished" for p in paths)
+
+
+def test_first_layer_signals_are_the_updates_and_gradients_norms():
+    import gtp
+    from gtp.sensitivity import first_layer_signals, first_layer_study
+    rng = np.random.default_rng(0)
+    X, y = rng.random((7, 12)), rng.integers(0, 3, 7)
+    W = gtp.init_weights((12, 6, 3), rng=2)
+    for acts in ("sigmoid", "paper"):
+        s = first_layer_signals(W, X, y, 30.0, acts, eta=0.1)
+        for i in range(len(X)):
+            up = gtp.gtp_updates(W, X[i], y[i], 30.0, 0.1, 1, "zero", acts)[0]
+            g = gtp.backprop_gradients(W, X[i], y[i], acts)[0]
+            zs, ys = gtp.forward(W, X[i], acts)
+            yhat = gtp.targets(W, zs, ys, y[i], 30.0, 1, "zero", acts)
+            assert s["update_norm"][i] == pytest.approx(np.linalg.norm(up), rel=1e-12)
+            assert s["backprop_norm"][i] == pytest.approx(np.linalg.norm(g), rel=1e-12)
+            assert s["target_max"][i] == pytest.approx(np.max(np.abs(yhat[1])), rel=1e-12)
+    study = first_layer_study(X, y, (12, 6, 3), 30.0, 0.1)
+    relu, sig = study["paper"], study["sigmoid"]
+    assert relu["fprime_mean"] > sig["fprime_mean"] and sig["fprime_mean"] <= 0.25

@@ -4,21 +4,24 @@
 The maths core is a handful of functions on lists of numpy arrays; open each
 module next to the paper:
 
-=================  ======================================================
-``network``        eq. 1: forward pass, one-hot targets, quadratic cost
-``activations``    eq. 2: sigmoid (overflow-safe) and ReLU
-``targets``        eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
-``rules``          eq. 5: GTP updates; backprop on the same cost
-``init``           eq. 6-10, Appendix A: the uncertainty initialisation
-``dynamics``       eq. 3, Appendix B: exact target ODE, Euler stability
-``inversion``      Appendix C: why layers cannot be inverted
-``decomposition``  section 3.3, Appendix D: GTP = backprop - Hebbian
-``data``           MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
-``train``          training engine (``fast`` is its buffered float32 path)
-``reproduce``      the 16 rows of Tables 1-3; ``results`` reads and aggregates runs
-``figures``,       the book's figures and interactive panels
+===================  ======================================================
+``network``          eq. 1: forward pass, one-hot targets, quadratic cost
+``activations``      eq. 2: sigmoid (overflow-safe) and ReLU
+``targets``          eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
+``rules``            eq. 5: GTP updates; backprop on the same cost
+``learning_rules``   the rule registry: one module per rule (label, colour, kernel)
+``init``             eq. 6-10, Appendix A: the uncertainty initialisation
+``dynamics``         eq. 3, Appendix B: exact target ODE, Euler stability
+``inversion``        Appendix C: why layers cannot be inverted
+``decomposition``    section 3.3, Appendix D: GTP = backprop - Hebbian
+``data``             MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
+``train``            training engine (``fast`` is its buffered float32 path)
+``paper``            section 4: the 16 rows of Tables 1-3, per-layer gains
+``reproduce``        runs the rows; ``results`` reads and writes result files
+``report``           result files -> tables, gaps, verdict data (and SUMMARY.md)
+``figures``,         the book's figures and interactive panels
 ``widgets``
-=================  ======================================================
+===================  ======================================================
 """
 __version__ = "0.1.0"
 

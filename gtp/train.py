@@ -82,15 +82,16 @@ import numpy as np
 from ._checks import DivergenceError
 from .activations import resolve_activations
 from .fast import FastNet
-from .init import SCHEMES, init_weights
+from .init import SCHEMES, init_weights, sample_weights, scheme_variances
 from .learning_rules import get_rule, rule_names
-from .network import forward, one_hot
+from .network import accuracy, forward, one_hot
 from .results import atomic_write
 from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
 from .targets import START_POINTS, targets
 
 __all__ = ["TrainConfig", "StopTraining", "train", "load_splits", "evaluate", "probe_cosines",
-           "epoch_order", "select_epoch", "load_checkpoint", "CHECKPOINT_NAME"]
+           "epoch_order", "select_epoch", "load_checkpoint", "early_training_runs",
+           "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 ENGINES = ("fast", "reference")
@@ -282,6 +283,40 @@ def select_epoch(epochs):
     return {"best_epoch": best["epoch"], "val_acc_at_best": best["val_acc"],
             "test_acc_at_best": best.get("test_acc"), "last_epoch": last["epoch"],
             "test_acc_last": last.get("test_acc")}
+
+
+def early_training_runs(sizes, train, val, schemes, rules, seeds, acts="sigmoid",
+                        n_examples=3000, every=500):
+    """Validation accuracy during the first ``n_examples`` training examples (batch size 1,
+    the paper's setting), for every scheme, rule and seed.
+
+    ``train``/``val`` are ``(X, y)`` pairs; ``rules`` maps a name ("gtp", "backprop") to
+    ``dict(tau=..., eta=...)``.  Seed s draws the weights with ``default_rng(s)`` and visits
+    the first ``n_examples`` examples in the order ``default_rng(s).permutation``.
+    Returns ``{"seen": array, "acc": {(rule, scheme): array (seeds, points)}}``.
+
+    Used in: book/initialisation/init-in-practice.md (through ``gtp.figures.initialisation``).
+    """
+    X, y = (np.ascontiguousarray(train[0][:n_examples], dtype=np.float32),
+            np.asarray(train[1][:n_examples]))
+    Xv, yv = np.ascontiguousarray(val[0], dtype=np.float32), np.asarray(val[1])
+    seen = np.arange(0, n_examples + 1, every)
+    acc = {}
+    for rule, hp in rules.items():
+        for scheme in schemes:
+            runs = []
+            for s in seeds:
+                W = sample_weights(sizes, scheme_variances(sizes, scheme, acts=acts),
+                                               rng=np.random.default_rng(s), dtype=np.float32)
+                net = FastNet(W, acts=acts, rule=rule, tau=hp.get("tau", 1.0), eta=hp["eta"])
+                order = np.random.default_rng(s).permutation(len(X))
+                curve = [accuracy(W, Xv, yv, acts)]
+                for a, b in zip(seen[:-1], seen[1:]):
+                    net.run(X, y, order[a:b])
+                    curve.append(accuracy(W, Xv, yv, acts))
+                runs.append(curve)
+            acc[(rule, scheme)] = np.array(runs)
+    return {"seen": seen, "acc": acc}
 
 
 # --------------------------------------------------------------------------- checkpoints

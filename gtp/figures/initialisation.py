@@ -1,7 +1,7 @@
 """Figures of the Initialisation part (section 3.2 and Appendix A of the paper).
 
 Two kinds of functions: *studies* compute the data of a figure with ``gtp.init`` (and,
-for the training curves, ``gtp.fast.FastNet``); *figures* draw such data and return a
+for the training curves, ``gtp.train.early_training_runs``); *figures* draw such data and return a
 matplotlib Figure.  Every study takes explicit sizes, inputs and seeds, so a chapter
 states its budget and a test can run a tiny one.
 """
@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import init
 from ..activations import resolve_activations
-from ..network import accuracy, forward
+from ..network import forward
+from ..train import early_training_runs  # noqa: F401  (re-exported: chapters call it from here)
 from .style import PALETTE, figure
 
 __all__ = ["SCHEME_LABELS", "SCHEME_COLORS", "resolve_config", "config_variances",
@@ -74,39 +75,6 @@ def first_pass_table(study, layer=0):
                      r["pred"]["var_y"][layer], r["mc"]["var_y"][layer],
                      r["mc"]["var_y_ci"][layer]))
     return rows
-
-
-def early_training_runs(sizes, train, val, schemes, rules, seeds, acts="sigmoid",
-                        n_examples=3000, every=500):
-    """Validation accuracy during the first ``n_examples`` training examples (batch size 1,
-    the paper's setting), for every scheme, rule and seed.
-
-    ``train``/``val`` are ``(X, y)`` pairs; ``rules`` maps a name ("gtp", "backprop") to
-    ``dict(tau=..., eta=...)``.  Seed s draws the weights with ``default_rng(s)`` and visits
-    the first ``n_examples`` examples in the order ``default_rng(s).permutation``.
-    Returns ``{"seen": array, "acc": {(rule, scheme): array (seeds, points)}}``.
-    """
-    from ..fast import FastNet
-    X, y = (np.ascontiguousarray(train[0][:n_examples], dtype=np.float32),
-            np.asarray(train[1][:n_examples]))
-    Xv, yv = np.ascontiguousarray(val[0], dtype=np.float32), np.asarray(val[1])
-    seen = np.arange(0, n_examples + 1, every)
-    acc = {}
-    for rule, hp in rules.items():
-        for scheme in schemes:
-            runs = []
-            for s in seeds:
-                W = init.sample_weights(sizes, init.scheme_variances(sizes, scheme, acts=acts),
-                                        rng=np.random.default_rng(s), dtype=np.float32)
-                net = FastNet(W, acts=acts, rule=rule, tau=hp.get("tau", 1.0), eta=hp["eta"])
-                order = np.random.default_rng(s).permutation(len(X))
-                curve = [accuracy(W, Xv, yv, acts)]
-                for a, b in zip(seen[:-1], seen[1:]):
-                    net.run(X, y, order[a:b])
-                    curve.append(accuracy(W, Xv, yv, acts))
-                runs.append(curve)
-            acc[(rule, scheme)] = np.array(runs)
-    return {"seen": seen, "acc": acc}
 
 
 # --------------------------------------------------------------------------- figures

@@ -35,7 +35,9 @@ _OTHER_COLOUR = "#CC79A7"
 
 
 def kind_label(kind):
-    """"GTP, paper's settings", "backprop (same network)", "GTP, long"... for a kind."""
+    """"GTP, paper's settings", "backprop (same network)", "GTP, long"... for a kind.
+
+    Used in: book/training/tables.md."""
     name, variant = kind
     rule = RULES.get(name)
     label = rule.label if rule else name
@@ -184,7 +186,10 @@ def table_markdown(rows, gains=False):
 
 def gaps(rows):
     """Per row: ``{"net", "paper", "gaps": {kind: mean - paper (points)}, "means": {kind:
-    mean}, "running": n}`` for the kinds with finished runs."""
+    mean}, "running": n}`` for the kinds with finished runs.
+
+    Used in: book/training/tables.md.
+    """
     out = []
     for r in rows:
         done = {c: r["cells"][c] for c in columns(rows) if r["cells"].get(c) and r["cells"][c]["n"]}
@@ -197,7 +202,10 @@ def gaps(rows):
 
 def verdict_data(rows, close=1.0, far=5.0):
     """Per kind: ``{"n_rows", "n_finished", "n_close" (|gap| <= close), "n_above" (gap >
-    close), "n_far_below" (gap < -far), "mean_gap"}`` over the rows with finished runs."""
+    close), "n_far_below" (gap < -far), "mean_gap"}`` over the rows with finished runs.
+
+    Used in: book/training/tables.md.
+    """
     out = {}
     for c in columns(rows):
         g = [d["gaps"][c] for d in gaps(rows) if c in d["gaps"]]
@@ -235,7 +243,10 @@ def versus_baseline(rows):
 def still_improving(rows, kind=("gtp", "printed")):
     """``(nets, n_rows)``: the networks whose finished ``kind`` runs mostly had their best
     validation epoch at the last epoch (still improving when the budget ended), and the
-    number of rows with finished runs."""
+    number of rows with finished runs.
+
+    Used in: book/training/tables.md.
+    """
     nets, n = [], 0
     for r in rows:
         cell = r["cells"].get(kind)

@@ -167,6 +167,8 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
     every cell and returns the grid dict.  ``data``: optional ``{"train", "validation"}``
     pairs (default: ``gtp.data`` with the first ``n_train`` training examples).
     ``stop``: object with ``is_set()``; a stopped grid is left ``"running"`` (resumable).
+
+    Used in: book/training/sensitivity.md.
     """
     base = _base(dataset, sizes, acts, n_train, epochs, seed)
     settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": "gtp",
@@ -213,7 +215,9 @@ def run_all(root=None, grids=None, log=print, stop=None, **budget):
 
 # --------------------------------------------------------------------------- reading
 def load(name, root=None):
-    """The grid dict stored as ``results/sensitivity/<name>.json``, or ``None``."""
+    """The grid dict stored as ``results/sensitivity/<name>.json``, or ``None``.
+
+    Used in: book/training/sensitivity.md, book/training/tables.md."""
     path = grid_path(name, root)
     return R.load_record(path) if os.path.exists(path) else None
 
@@ -224,6 +228,8 @@ def grid_matrix(grid):
     tau-eta: rows are taus, columns etas.  per-layer-tau: rows are tau_1, columns tau_2.
     ``acc`` holds the validation accuracy (``nan`` for a missing or diverged cell),
     ``diverged`` is a boolean matrix of cells whose training diverged.
+
+    Used in: book/training/sensitivity.md, book/training/tables.md.
     """
     s = grid["settings"]
     rows = list(s["taus"])
@@ -242,7 +248,9 @@ def grid_matrix(grid):
 
 
 def best_cell(grid):
-    """``(row value, column value, accuracy)`` of the best finished cell (first on ties)."""
+    """``(row value, column value, accuracy)`` of the best finished cell (first on ties).
+
+    Used in: book/training/sensitivity.md."""
     rows, cols, acc, _ = grid_matrix(grid)
     if np.all(np.isnan(acc)):
         return None

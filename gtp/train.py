@@ -419,6 +419,9 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     weights: optional initial weight list (copied) instead of ``init_weights``.
     on_record(record): called after every full epoch (after the checkpoint, before the
     callback) with the record so far, without weights (used to write result files).
+
+    Used in: book/training/train-yourself.md (through ``gtp.widgets.training``), and by
+    ``gtp.reproduce`` and ``gtp.sensitivity`` for every stored run.
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     data = _prepare(load_splits(cfg.dataset, np.dtype(cfg.dtype)) if data is None else data, cfg)

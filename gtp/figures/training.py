@@ -232,6 +232,8 @@ def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
     Rows: tau (or tau_1); columns: eta (or tau_2).  Diverged cells are dark and marked
     "div", missing cells are blank, the best cell is boxed in black and ``paper`` (a
     ``(row value, column value)`` pair, e.g. the paper's (tau, eta)) in vermillion.
+
+    Used in: book/training/sensitivity.md.
     """
     rows, cols, acc, div = grid_matrix(grid)
     own = ax is None
@@ -278,7 +280,10 @@ def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
 def ridge(grids, labels, min_acc=0.5, title=None):
     """For tau x eta grids: the best eta at each tau (where it reaches ``min_acc``), on
     log-log axes, with guide lines of constant eta * tau (the zero start makes a hidden
-    update about eta * tau times a backprop step)."""
+    update about eta * tau times a backprop step).
+
+    Used in: book/training/sensitivity.md.
+    """
     fig, ax = new_figure(1, 1, height=3.6)
     markers = ["o", "s", "^", "D"]
     colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
@@ -312,7 +317,10 @@ def row_curves(rows, key="val_acc", title=None, budget=None):
     """Learning curves for every row of a table (``gtp.report.table_data``): one panel per
     network, validation accuracy (``key``) against epochs, one line per seed and per run
     kind (dotted while a run is still going); rows with no run yet say so.  ``budget``:
-    the planned epochs (x axis of rows not run yet)."""
+    the planned epochs (x axis of rows not run yet).
+
+    Used in: book/training/tables.md.
+    """
     from matplotlib.lines import Line2D
     n = len(rows)
     ncols = 2
@@ -363,7 +371,10 @@ def row_curves(rows, key="val_acc", title=None, budget=None):
 @_styled
 def gap_figure(rows, title=None):
     """Dot plot of test accuracy per row: the paper's value and each of our run kinds
-    (mean, with every seed as a small dot); missing runs are simply absent."""
+    (mean, with every seed as a small dot); missing runs are simply absent.
+
+    Used in: book/training/tables.md.
+    """
     cols = columns(rows)
     fig, ax = new_figure(1, 1, height=0.45 * len(rows) + 1.4)
     ys = np.arange(len(rows))[::-1]

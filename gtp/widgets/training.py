@@ -131,6 +131,8 @@ def run_training(cfg, data, on_epoch=None, stop=None):
     after every epoch with a copy of the weights at that moment (``W`` is ``None`` for the
     partial entry of a stopped epoch; the final weights are ``record["weights"]``).
     BLAS runs on one thread meanwhile.
+
+    Used in: book/training/train-yourself.md.
     """
     def callback(entry, weights):
         if on_epoch is not None:

@@ -108,7 +108,8 @@ class TrainConfig:
 
     dataset: "mnist" | "fashion-mnist" | "cifar-10" (or any name when ``data`` is given).
     sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
-    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").  start: "zero" | "activation".  tau: scalar or one per
+    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").
+    start: "zero" | "activation".  tau: scalar or one per
     hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
     weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
     ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
@@ -414,8 +415,9 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     config: a ``TrainConfig`` or a dict of its fields.  data: ``{"train": (X, y),
     "validation": (X, y), "test": (X, y) or None}``; ``None`` loads ``config.dataset``
     with ``gtp.data``.  callback(entry, weights) after each epoch, with a copy of the
-    weights (``True`` or ``StopTraining`` stops).  stop: object with ``is_set()`` (e.g. ``threading.Event``).  checkpoint_dir:
-    folder for the per-epoch checkpoint (resumes from it).  progress: tqdm bar.
+    weights (``True`` or ``StopTraining`` stops).  stop: object with ``is_set()`` (e.g.
+    ``threading.Event``).  checkpoint_dir: folder for the per-epoch checkpoint (resumes
+    from it).  progress: tqdm bar.
     weights: optional initial weight list (copied) instead of ``init_weights``.
     on_record(record): called after every full epoch (after the checkpoint, before the
     callback) with the record so far, without weights (used to write result files).

@@ -85,6 +85,7 @@ class FastNet:
                  batch_size=1):
         check_weights(W)
         self.rule_entry = get_rule(rule)
+        self.hidden_deltas = self.rule_entry.hidden_deltas
         if start not in START_POINTS:
             raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
         dtype = W[0].dtype
@@ -126,15 +127,24 @@ class FastNet:
                 "err": e(s[-1])}
 
     def _use(self, views):
-        """Point the layer operations and ``buf`` at one-example or mini-batch buffers."""
+        """Point the layer operations and the buffer lists ``z``, ``y``, ``fp``, ``yhat``,
+        ``d`` (one entry per layer) at the one-example or the mini-batch buffers."""
         self._views = views
+        self.z, self.y, self.fp, self.yhat, self.d = (views[k] for k in ("z", "y", "fp", "yhat", "d"))
         batch = views["err"].ndim == 2
         self.forward_layer = self._forward_batch if batch else self._forward_one
         self.back = self._back_batch if batch else self._back_one
+        self.one_hot = self._one_hot_batch if batch else self._one_hot_one
 
-    def buf(self, name):
-        """The current buffers ``name`` ("z", "y", "fp", "yhat", "d"), one per layer."""
-        return self._views[name]
+    @staticmethod
+    def _one_hot_one(out, label):
+        out[:] = 0.0
+        out[label] = 1.0
+
+    @staticmethod
+    def _one_hot_batch(out, labels):
+        out[:] = 0.0
+        out[np.arange(len(labels)), labels] = 1.0
 
     def scratch(self, l):
         """Three work buffers of layer ``l``'s size (for extra Euler steps)."""
@@ -167,17 +177,17 @@ class FastNet:
         return self._forward(x)
 
     def _forward(self, x):
-        z, y, prev = self._views["z"], self._views["y"], x
+        z, y, fp, prev, fwd = self.z, self.y, self.fp, x, self.forward_layer
         for l in range(self.L):
-            self.forward_layer(l, prev, z[l + 1])
-            self.acts[l](z[l + 1], y[l + 1], self._views["fp"][l + 1])
+            fwd(l, prev, z[l + 1])
+            self.acts[l](z[l + 1], y[l + 1], fp[l + 1])
             prev = y[l + 1]
         return y[self.L]
 
     def deltas(self, x, label):
         """Forward pass, targets and deltas for one example with the current weights.
 
-        Fills ``buf("d")[l]`` with the rule's delta into layer l+1 (GTP: (yhat_{l+1} -
+        Fills ``d[l]`` with the rule's delta into layer l+1 (GTP: (yhat_{l+1} -
         y_{l+1}) * f'(z_{l+1}), eq. 5; backprop: -dC/dz_{l+1}).  Returns the example's
         output cost 1/2 ||onehot - y_L||^2 and whether it was classified correctly (both
         measured before the update).
@@ -186,34 +196,30 @@ class FastNet:
         return self._deltas(x, label)
 
     def _deltas(self, X, labels):
-        """Forward pass, output delta, one-hot yhat_L and the rule's hidden deltas, for one
+        """Forward pass, output delta and the rule's hidden deltas, for one
         example (``X`` 1-D, ``labels`` an int) or a batch (``X`` 2-D); returns (loss, correct)
         with the loss summed over the examples."""
-        L, v = self.L, self._views
+        L = self.L
         out = self._forward(X)
-        err, yhat_L = v["err"], v["yhat"][L]
+        err = self._views["err"]
         np.negative(out, out=err)
-        yhat_L[...] = 0.0
         if X.ndim == 1:
             err[labels] += 1.0                 # onehot - y_L
-            yhat_L[labels] = 1.0
             loss = 0.5 * float(self.dot(err, err))
             correct = int(np.argmax(out)) == labels
         else:
-            rows = np.arange(len(X))
-            err[rows, labels] += 1.0
-            yhat_L[rows, labels] = 1.0
+            err[np.arange(len(X)), labels] += 1.0
             loss = 0.5 * float(np.einsum("ij,ij->", err, err))
             correct = int(np.count_nonzero(np.argmax(out, axis=1) == labels))
-        np.multiply(err, v["fp"][L], out=v["d"][L - 1])
-        self.rule_entry.hidden_deltas(self, v["yhat"])
+        np.multiply(err, self.fp[L], out=self.d[L - 1])
+        self.hidden_deltas(self, labels)
         return loss, correct
 
     def _step(self, X, labels):
         """One step of the rule on the current buffers (see ``_deltas``), in place.
         Raises ``DivergenceError`` (weights unchanged) if a delta is not finite."""
         loss, correct = self._deltas(X, labels)
-        d = self._views["d"]
+        d = self.d
         one = X.ndim == 1
         for l in range(self.L):
             finite = math.isfinite(self.dot(d[l], d[l])) if one else np.isfinite(d[l]).all()
@@ -221,7 +227,7 @@ class FastNet:
                 raise DivergenceError(
                     f"the {self.rule_entry.signal} signal into layer {l + 1} is not finite; "
                     f"the weights were left unchanged: try a smaller tau or eta")
-        ys = [X] + self._views["y"][1:]
+        ys = [X] + self.y[1:]
         if one:                                # W_l += eta_l d_l y_l^T  (W_l^T += eta y d^T)
             for l in range(self.L):
                 self.ger(self.etas[l], ys[l], d[l], a=self.WT[l], overwrite_a=1)

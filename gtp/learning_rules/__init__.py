@@ -9,11 +9,13 @@ module here exporting ``RULE``, a :class:`Rule` with
   ``colour`` (how the book shows it), ``hyper`` (the ``TrainConfig`` fields it reads:
   e.g. GTP reads ``tau``, ``steps`` and ``start``, backprop none of them);
 * ``reference_step(W, x, label, cfg)``: the update with the reference functions (in place);
-* ``hidden_deltas(net, yhat)``: the fast kernel.  ``gtp.fast.FastNet`` has run the
-  forward pass and written the output layer's delta; the kernel writes the deltas of the
-  hidden layers.  One kernel serves one example (1-D buffers) and a mini-batch (2-D
-  buffers): it uses only ``net.forward_layer``, ``net.back`` and ``net.acts`` (which call
-  ``?gemv`` or ``?gemm``), so it is written once;
+* ``hidden_deltas(net, labels)``: the fast kernel.  ``gtp.fast.FastNet`` has run the
+  forward pass and written the output layer's delta ``net.d[L-1]``; the kernel writes the
+  deltas of the hidden layers ``net.d[0..L-2]``.  One kernel serves one example (1-D
+  buffers, ``labels`` an int) and a mini-batch (2-D buffers, an array): it reads the buffer
+  lists ``net.z``, ``net.y``, ``net.fp``, ``net.yhat``, ``net.d`` and uses only the layer
+  operations ``net.forward_layer``, ``net.back``, ``net.acts``, ``net.one_hot`` and
+  ``net.scratch`` (which call ``?gemv`` or ``?gemm``), so it is written once;
 * ``choices``: the variants a panel offers (label, changes to the config);
 * ``signal``: what diverges when it diverges ("target", "gradient"), for the messages.
 

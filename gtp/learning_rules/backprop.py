@@ -8,9 +8,9 @@ def reference_step(W, x, label, cfg):
     backprop_step(W, x, label, cfg.eta, cfg.acts)
 
 
-def hidden_deltas(net, yhat):
+def hidden_deltas(net, labels):
     """Chain rule: d[l-1] = (W_l^T d[l]) * f'(z_l), top-down (1-D or 2-D buffers)."""
-    d, fp = net.buf("d"), net.buf("fp")
+    d, fp = net.d, net.fp
     for l in range(net.L - 1, 0, -1):
         net.back(l, d[l], d[l - 1])
         d[l - 1] *= fp[l]

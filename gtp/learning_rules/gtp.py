@@ -10,13 +10,14 @@ def reference_step(W, x, label, cfg):
     gtp_step(W, x, label, cfg.tau, cfg.eta, cfg.steps, cfg.start, cfg.acts)
 
 
-def hidden_deltas(net, yhat):
+def hidden_deltas(net, labels):
     """Targets top-down by ``net.steps`` Euler steps of eq. 32, then the local deltas
     d[l-1] = (yhat_l - y_l) * f'(z_l) of eq. 5 (1-D buffers: one example; 2-D: a batch).
 
-    ``yhat[L]`` already holds the one-hot labels; ``net.d[L-1]`` the output delta.
+    ``net.d[L-1]`` already holds the output delta; yhat_L is the one-hot label.
     """
-    d, y, fp = net.buf("d"), net.buf("y"), net.buf("fp")
+    d, y, fp, yhat = net.d, net.y, net.fp, net.yhat
+    net.one_hot(yhat[net.L], labels)
     for l in range(net.L - 1, 0, -1):
         tau, yh = net.taus[l - 1], yhat[l]
         # first Euler step: the gradient at the forward activation is -W_l^T d[l]

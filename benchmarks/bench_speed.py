@@ -12,6 +12,9 @@ Measures, on random inputs in [0, 1] (speed does not depend on the data):
 2. batch 128: ``FastNet.step_batch`` against PyTorch mini-batch backprop.
 3. GTP batch-1 time per example against the number of Euler steps (784-500-500-10) and
    against the hidden width (784-w-10).
+4. Why ``FastNet`` keeps two sets of layer operations: one example through BLAS level 2
+   (``step``: gemv, ger) against the same example as a mini-batch of one through level 3
+   (``step_batch``: gemm).
 
 Every timing is the fastest of ``--repeats`` passes over the same examples, after a warm-up
 pass (the minimum is the least disturbed by other processes on a shared machine); ratios
@@ -202,6 +205,30 @@ def main():
         out["width"].append({"width": w, "weights": n_weights(sizes), "us": t, "mb_per_example": mb})
         print(f"| {w} | {n_weights(sizes)} | {t:.1f} | {mb:.2f} | "
               f"{mb * 1e6 / (t * 1e-6) / 1e9:.1f} |", flush=True)
+
+    print("\n## One example: BLAS level 2 (step) against level 3 (step_batch with b = 1)\n")
+    print("| network | step (gemv/ger) us | step_batch b=1 (gemm) us | ratio |")
+    print("|---|---|---|---|")
+    out["level2_vs_level3"] = []
+    for sizes in NETS[:2]:
+        n = n_examples(sizes) // 2
+        X, y = data(sizes, n)
+        W = gtp.init_weights(sizes, rng=1, dtype=np.float32)
+        net = FastNet(W, "paper", "gtp", TAU, ETA, 1, "zero")
+        labels = y.tolist()
+
+        def level2():
+            for i in range(n):
+                net.step(X[i], labels[i])
+
+        def level3():
+            for i in range(n):
+                net.step_batch(X[i:i + 1], y[i:i + 1])
+        r = {"net": "-".join(map(str, sizes)), "step_us": 1e6 * timed(level2, n),
+             "step_batch_us": 1e6 * timed(level3, n)}
+        out["level2_vs_level3"].append(r)
+        print(f"| {r['net']} | {r['step_us']:.1f} | {r['step_batch_us']:.1f} | "
+              f"{r['step_batch_us'] / r['step_us']:.2f} |", flush=True)
 
     if ARGS.out:
         with open(ARGS.out, "w") as f:

@@ -22,7 +22,8 @@ their transposes ``W[l].T`` (F-ordered, shape ``(n_l, n_{l+1})``), so no copy is
 One algorithm serves one example and a mini-batch: ``step`` and ``step_batch`` differ only in
 the buffers they hand to ``_step`` (1-D or 2-D) and in the BLAS routine the layer
 operations ``forward_layer``, ``back`` and the update call (``?gemv``/``?ger`` for one
-example, ``?gemm`` for a batch).  A rule's kernel (``Rule.hidden_deltas``) uses only these
+example, ``?gemm`` for a batch: one example through ``?gemm`` is 3-4 times slower, see
+``benchmarks/bench_speed.py``, section 4).  A rule's kernel (``Rule.hidden_deltas``) uses only these
 operations, so it too is written once.
 
 Step semantics match ``gtp.gtp_step``: all targets and deltas are computed with the

@@ -240,14 +240,20 @@ def versus_baseline(rows):
     return out
 
 
-def still_improving(rows, kind=("gtp", "printed")):
-    """``(nets, n_rows)``: the networks whose finished ``kind`` runs mostly had their best
-    validation epoch at the last epoch (still improving when the budget ended), and the
-    number of rows with finished runs.
+def _studied():
+    """The kind shown first: the first non-baseline rule of the registry, printed settings."""
+    return next((name, "printed") for name, r in RULES.items() if not r.baseline)
+
+
+def still_improving(rows, kind=None):
+    """``(nets, n_rows)``: the networks whose finished ``kind`` runs (default: the first
+    non-baseline rule with the paper's settings) mostly had their best validation epoch at
+    the last epoch (still improving when the budget ended), and the number of rows with
+    finished runs.
 
     Used in: book/training/tables.md.
     """
-    nets, n = [], 0
+    nets, n, kind = [], 0, kind or _studied()
     for r in rows:
         cell = r["cells"].get(kind)
         if cell and cell["n"]:
@@ -257,13 +263,14 @@ def still_improving(rows, kind=("gtp", "printed")):
     return nets, n
 
 
-def gains_table(rows, kind=("gtp", "printed")):
+def gains_table(rows, kind=None):
     """Per row: the printed eta * tau, the per-layer gains ``eta tau^(L-1-l)`` (largest and
-    all), and the mean gap of ``kind`` to the paper (``None`` if not finished).
+    all), and the mean gap of ``kind`` (default as ``still_improving``) to the paper
+    (``None`` if not finished).
 
     Used in: book/training/tables.md.
     """
-    out = []
+    out, kind = [], kind or _studied()
     for r in rows:
         cell = r["cells"].get(kind)
         out.append({"dataset": r["dataset"], "net": r["net"], "eta_tau": r["eta"] * r["tau"],

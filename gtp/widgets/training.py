@@ -412,7 +412,7 @@ class TrainingPanel:
         """Draw the learning curves and cosines of the entries so far into ``curves``."""
         cfg = self.config
         title = None if cfg is None else \
-            f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {cfg.rule}"
+            f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {get_rule(cfg.rule).label}"
         fig = F.training_figure(list(self.epochs), title=title)
         self.figure = fig
         self.curves.value = F.png_bytes(fig)

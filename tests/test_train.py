@@ -245,3 +245,17 @@ def test_data_shape_checked(data):
     bad = dict(data, validation=(data["validation"][0][:, :5], data["validation"][1]))
     with pytest.raises(ValueError, match="validation"):
         train(cfg(), data=bad, progress=False)
+
+
+def test_callback_receives_a_copy_of_the_weights(data):
+    got = []
+    rec = train(cfg(epochs=2), data=data, progress=False,
+                callback=lambda entry, weights: got.append((entry["epoch"], weights)))
+    assert [e for e, _ in got] == [0, 1, 2]
+    for a, b in zip(got[-1][1], rec["weights"]):
+        np.testing.assert_array_equal(a, b)                   # the weights after the epoch
+        assert a is not b and not np.shares_memory(a, b)      # a copy: training goes on
+    W0 = gtp.init_weights(cfg().sizes, "paper", rng=np.random.default_rng(cfg().seed),
+                          dtype=np.float32)
+    for a, b in zip(got[0][1], W0):
+        np.testing.assert_array_equal(a, b)                   # entry 0: the untrained network

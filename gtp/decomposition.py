@@ -31,7 +31,7 @@ from .rules import backprop_gradients, backprop_updates, cosine, gtp_updates, ou
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",
            "decomposed_update", "printed_eq14", "printed_eq51", "term_shares",
-           "cosine_grid", "span_residual", "feedback_channels", "channel_norms"]
+           "cosine_grid", "span_residual", "feedback_channels", "channel_norms", "layer_gains"]
 
 
 def sign_delta(n):
@@ -58,6 +58,20 @@ def activity_gradients(W, x, k, acts="sigmoid"):
 def _tau_product(taus, lo, hi):
     """prod_{m=lo}^{hi} tau_m over hidden layers m (taus[m-1] is tau_m); 1 if empty."""
     return float(np.prod([taus[m - 1] for m in range(lo, hi + 1)])) if hi >= lo else 1.0
+
+
+def layer_gains(n_layers, tau, eta=1.0):
+    """Multiplier of the backprop term in the zero-start one-step update of each W_l:
+    eta_l prod_{m=l+1}^{L-1} tau_m, i.e. eta tau^(L-1-l) for one tau (module docstring,
+    the corrected eq. 14-16).  ``n_layers`` = L weight matrices; ``tau`` one value or one
+    per hidden layer, ``eta`` one value or one per weight matrix.  Returns a list of L floats.
+    """
+    if int(n_layers) != n_layers or n_layers < 1:
+        raise ValueError(f"n_layers: expected a number of weight matrices >= 1, got {n_layers}")
+    L = int(n_layers)
+    taus = per_layer(tau, max(L - 1, 1), "tau")
+    etas = per_layer(eta, L, "eta")
+    return [float(etas[l]) * _tau_product(taus, l + 1, L - 1) for l in range(L)]
 
 
 def zero_start_terms(W, x, label, tau, acts="sigmoid"):

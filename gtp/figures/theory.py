@@ -373,34 +373,40 @@ def feedback_channels(channels, L, title=None):
                     bbox=dict(boxstyle="round", fc="white", ec="0.6"), zorder=4)
     ax.text(L + 0.85, 0.0, "objective\n$C$", ha="center", va="center", fontsize=10,
             bbox=dict(boxstyle="round", fc="#f3f3f3", ec=PALETTE["black"]), zorder=4)
-    kinds_seen = {}
-    n_below = 0
+    kinds_seen, arcs = {}, []
     for c in channels:
         colour, ls = _CHANNEL_STYLE[c["kind"]]
-        target = (c["weights"] + 0.5, 0.22 if c["kind"] == "backprop" else -0.22)
         if c["kind"] == "backprop":
-            start, rad = (L + 0.85, 0.3), 0.35
+            start, target, rad = (L + 0.85, 0.3), (c["weights"] + 0.5, 0.22), 0.35
         else:
-            n_below += 1
-            start, rad = (c["source"], -0.75), -0.45 - 0.12 * (c["source"] - c["weights"])
-        arrow = FancyArrowPatch(start, target, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
-                                mutation_scale=14, color=colour, ls=ls, lw=1.8, zorder=2)
-        ax.add_patch(arrow)
-        power = {0: "", 1: r"$\tau$"}.get(c["tau_power"], rf"$\tau^{c['tau_power']}$")
-        mid = arrow.get_path().vertices
-        xm, ym = (mid[len(mid) // 2] if len(mid) else target)
-        ytxt = ym + (0.08 if c["kind"] == "backprop" else -0.08)
-        ax.text(xm, ytxt, f"{c['name']} {power}".strip(), color=colour, ha="center",
-                va="bottom" if c["kind"] == "backprop" else "top", fontsize=10)
+            span = c["source"] - c["weights"]
+            start, rad = (c["source"], -0.75), -0.45 - 0.12 * span
+            target = (c["weights"] + 0.5 + 0.15 * (span - 1), -0.22)
+        ax.add_patch(FancyArrowPatch(start, target, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                                     mutation_scale=14, color=colour, ls=ls, lw=1.8, zorder=2))
+        arcs.append((c, start, target, rad, colour))
         kinds_seen[c["kind"]] = (colour, ls)
     handles = [Line2D([], [], color=col, ls=ls, lw=1.8) for col, ls in kinds_seen.values()]
     ax.legend(handles, list(kinds_seen), loc="lower center", bbox_to_anchor=(0.5, -0.12), ncol=3,
               frameon=False, fontsize=10)
+    below = any(c["kind"] != "backprop" for c in channels)
     ax.set_xlim(-0.4, L + 1.4)
-    ax.set_ylim(-1.9 if n_below else -1.3, 1.9)
+    ax.set_ylim(-1.9 if below else -1.3, 1.9)
     if title:
         ax.set_title(title, fontsize=11)
     fig.tight_layout()
+    # label each arc at its middle: arc3 bends in display coordinates (control point at
+    # rad x the chord, perpendicular to it); the Bezier midpoint is (P0 + 2 C + P2) / 4
+    to_disp, to_data = ax.transData.transform, ax.transData.inverted().transform
+    for c, start, target, rad, colour in arcs:
+        p0, p2 = to_disp(start), to_disp(target)
+        d = p2 - p0
+        ctrl = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])
+        xm, ym = to_data((p0 + 2 * ctrl + p2) / 4)
+        power = {0: "", 1: r"$\tau$"}.get(c["tau_power"], rf"$\tau^{c['tau_power']}$")
+        ax.text(xm, ym, f"{c['name']} {power}".strip(), color=colour, ha="center",
+                va="bottom" if c["kind"] == "backprop" else "top", fontsize=10,
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"), zorder=5)
     return fig
 
 
@@ -415,13 +421,14 @@ def neuron_uncertainty(uncertainty, captions=("this is not a cat", "I don't know
     fig, (ax, bx) = figure(1, 2, height=3.2)
     z = np.linspace(-8, 8, 400)
     ax.plot(z, sigmoid(z), color=PALETTE["blue"], lw=2)
-    for zz, yy, text, va in ((-7.0, 0.0, captions[0], "bottom"), (0.0, 0.5, captions[1], "bottom"),
-                             (7.0, 1.0, captions[2], "top")):
+    # labels in the empty corners (above-left and below-right of the curve), with arrows
+    for zz, yy, text, xy_text, ha in ((-7.0, 0.0, captions[0], (0.8, 0.08), "left"),
+                                      (0.0, 0.5, captions[1], (0.8, 0.4), "left"),
+                                      (7.0, 1.0, captions[2], (-7.8, 0.75), "left")):
         ax.plot([zz], [sigmoid(np.array(zz))], "o", color=PALETTE["vermillion"])
-        ax.annotate(f"f = {yy:g}: \"{text}\"", (zz, float(sigmoid(np.array(zz)))),
-                    xytext=(0 if zz == 0 else (25 if zz < 0 else -25), 12 if va == "bottom" else -18),
-                    textcoords="offset points", ha="center" if zz == 0 else ("left" if zz < 0 else "right"),
-                    fontsize=9)
+        ax.annotate(f"f = {yy:g}: \"{text}\"", (zz, float(sigmoid(np.array(zz)))), xytext=xy_text,
+                    ha=ha, va="center", fontsize=9,
+                    arrowprops=dict(arrowstyle="-", color="0.5", lw=0.8))
     ax.set_xlabel("pre-activation $z$")
     ax.set_ylabel("activation $y = f(z)$")
     y = np.linspace(0, 1, 200)

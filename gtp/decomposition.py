@@ -24,9 +24,9 @@ equations as printed so that the book can measure where they hold.
 """
 import numpy as np
 
-from ._checks import DivergenceError, check_labels, per_layer
+from ._checks import DivergenceError, per_layer
 from .activations import get_activation, resolve_activations
-from .network import forward, one_hot
+from .network import forward
 from .rules import backprop_gradients, backprop_updates, cosine, gtp_updates, outer
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",

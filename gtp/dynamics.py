@@ -21,7 +21,7 @@ those steps are judged:
 import numpy as np
 
 from ._checks import check_steps
-from .activations import get_activation, sigmoid, sigmoid_prime
+from .activations import get_activation, sigmoid
 from .targets import START_POINTS, euler_target, local_cost, local_cost_grad
 
 __all__ = ["logit", "integrate", "target_ode", "local_cost_hessian", "stability_limit",

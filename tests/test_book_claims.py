@@ -98,3 +98,17 @@ def test_errata_page_lists_every_known_erratum():
     for needle in ("Eq. 12 and 14", "Eq. 15 and 48-51", "Eq. 6, 26 and 27", "Figure 2's caption",
                    "appendix C for technical details", "Algorithm 1"):
         assert needle in text, needle
+
+
+def test_no_solution_shows_code_it_does_not_run():
+    """A solution that shows code must run it (a gated solution-start/solution-end with code
+    cells, and a hidden assert for the number or behaviour it states): a static code block in
+    a ``{solution}`` directive is never executed, so what it claims is never checked."""
+    offenders = []
+    for path in sorted(BOOK.rglob("*.md")):
+        text = path.read_text()
+        for m in re.finditer(r"^(`{3,4})\{solution\} (\S+)\n(.*?)^\1$", text, flags=re.M | re.S):
+            body = m.group(3)
+            if "```python" in body or "```{code" in body or re.search(r"^    \S", body, flags=re.M):
+                offenders.append(f"{path.relative_to(BOOK)}: {m.group(2)}")
+    assert not offenders, f"solutions with code that the build does not run: {offenders}"

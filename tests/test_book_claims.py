@@ -112,3 +112,19 @@ def test_no_solution_shows_code_it_does_not_run():
             if "```python" in body or "```{code" in body or re.search(r"^    \S", body, flags=re.M):
                 offenders.append(f"{path.relative_to(BOOK)}: {m.group(2)}")
     assert not offenders, f"solutions with code that the build does not run: {offenders}"
+
+
+def test_glossary_per_layer_gain_multiplies_backprop_only():
+    entry = glossary_entry("per-layer gain")
+    assert r"\eta\,\tau^{L-1-l}" in entry and "not multiplied" in entry
+    rng = np.random.default_rng(5)
+    W = gtp.init_weights([5, 4, 4, 3], "paper", rng=rng)
+    x, tau, eta = rng.random(5), 3.0, 0.2
+    upd = gtp.gtp_updates(W, x, 1, tau=tau, eta=eta, steps=1, start="zero")
+    terms = dec.zero_start_terms(W, x, 1, tau)
+    gains = dec.layer_gains(3, tau, eta)
+    dC = gtp.backprop_gradients(W, x, 1)
+    for l in range(3):
+        # update = -gain dC/dW_l + eta x (activity terms, with their own powers of tau)
+        activity = sum(terms[l]["activity"].values(), np.zeros_like(W[l]))
+        np.testing.assert_allclose(upd[l], -gains[l] * dC[l] + eta * activity, atol=1e-14)

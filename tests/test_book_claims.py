@@ -128,3 +128,12 @@ def test_glossary_per_layer_gain_multiplies_backprop_only():
         # update = -gain dC/dW_l + eta x (activity terms, with their own powers of tau)
         activity = sum(terms[l]["activity"].values(), np.zeros_like(W[l]))
         np.testing.assert_allclose(upd[l], -gains[l] * dC[l] + eta * activity, atol=1e-14)
+
+
+def test_closing_chapter_sits_between_training_and_reference():
+    import yaml
+    toc = yaml.safe_load((BOOK.parent / "_toc.yml").read_text())
+    captions = [p["caption"] for p in toc["parts"]]
+    files = {p["caption"]: [c["file"] for c in p["chapters"]] for p in toc["parts"]}
+    assert captions.index("Training") + 1 == captions.index("Conclusion") == captions.index("Reference") - 1
+    assert files["Conclusion"] == ["book/closing"] and "book/reference/errata" in files["Reference"]

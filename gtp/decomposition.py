@@ -31,7 +31,7 @@ from .rules import backprop_gradients, backprop_updates, cosine, gtp_updates, ou
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",
            "decomposed_update", "printed_eq14", "printed_eq51", "term_shares",
-           "cosine_grid", "span_residual"]
+           "cosine_grid", "span_residual", "feedback_channels", "channel_norms", "layer_gains"]
 
 
 def sign_delta(n):
@@ -58,6 +58,20 @@ def activity_gradients(W, x, k, acts="sigmoid"):
 def _tau_product(taus, lo, hi):
     """prod_{m=lo}^{hi} tau_m over hidden layers m (taus[m-1] is tau_m); 1 if empty."""
     return float(np.prod([taus[m - 1] for m in range(lo, hi + 1)])) if hi >= lo else 1.0
+
+
+def layer_gains(n_layers, tau, eta=1.0):
+    """Multiplier of the backprop term in the zero-start one-step update of each W_l:
+    eta_l prod_{m=l+1}^{L-1} tau_m, i.e. eta tau^(L-1-l) for one tau (module docstring,
+    the corrected eq. 14-16).  ``n_layers`` = L weight matrices; ``tau`` one value or one
+    per hidden layer, ``eta`` one value or one per weight matrix.  Returns a list of L floats.
+    """
+    if int(n_layers) != n_layers or n_layers < 1:
+        raise ValueError(f"n_layers: expected a number of weight matrices >= 1, got {n_layers}")
+    L = int(n_layers)
+    taus = per_layer(tau, max(L - 1, 1), "tau")
+    etas = per_layer(eta, L, "eta")
+    return [float(etas[l]) * _tau_product(taus, l + 1, L - 1) for l in range(L)]
 
 
 def zero_start_terms(W, x, label, tau, acts="sigmoid"):
@@ -187,3 +201,46 @@ def span_residual(W, x, label, tau, steps=1, start="zero", acts="sigmoid"):
         coef, *_ = np.linalg.lstsq(basis, d[l].ravel(), rcond=None)
         out.append(float(np.linalg.norm(d[l].ravel() - basis @ coef) / np.linalg.norm(d[l])))
     return out
+
+
+def feedback_channels(L, activity=True):
+    """The feedback channels of the decomposition for a network of ``L`` weight layers
+    (Figures 1 and 4 of the paper): one dict per term of dW_l, with
+
+    ``weights`` l, ``source`` ("objective" or the hidden layer k whose activity feeds back),
+    ``kind`` ("backprop", "local Hebbian" for k = l+1, "non-local activity" for k > l+1)
+    and ``tau_power``, the power of tau multiplying it (L-1-l for backprop, k-1-l otherwise).
+
+    Backprop channels come first, from the top weights down, then the activity channels,
+    non-local before local, so that for L = 3 the order matches the paper's C1-C6
+    (C1-C3 backprop, C4 non-local, C5-C6 Hebbian).  ``activity=False`` keeps only the
+    backprop channels (Figure 1).
+    """
+    if int(L) != L or L < 1:
+        raise ValueError(f"L: expected a number of weight layers >= 1, got {L}")
+    L = int(L)
+    out = [{"weights": l, "source": "objective", "kind": "backprop", "tau_power": L - 1 - l}
+           for l in range(L - 1, -1, -1)]
+    if activity:
+        act = [{"weights": l, "source": k, "kind": "local Hebbian" if k == l + 1 else "non-local activity",
+                "tau_power": k - 1 - l} for l in range(L) for k in range(l + 1, L)]
+        out += sorted(act, key=lambda c: (c["kind"] != "non-local activity", c["weights"]))
+    for j, c in enumerate(out, start=1):
+        c["name"] = f"C{j}"
+    return out
+
+
+def channel_norms(W, X, labels, tau, acts="sigmoid"):
+    """Mean Frobenius norm over examples of every channel's term (``feedback_channels``
+    order, tau powers included, without eta): the size of each feedback in dW_l."""
+    L = len(W)
+    chans = feedback_channels(L)
+    norms = np.zeros(len(chans))
+    X = np.atleast_2d(X)
+    for x, lab in zip(X, labels):
+        terms = zero_start_terms(W, x, int(lab), tau, acts)
+        for j, c in enumerate(chans):
+            t = terms[c["weights"]]
+            term = t["backprop"] if c["kind"] == "backprop" else t["activity"][c["source"]]
+            norms[j] += np.linalg.norm(term)
+    return norms / len(X)

@@ -14,7 +14,7 @@ those steps are judged:
   which the minimiser is closed-form and eq. 3 can be solved exactly by separation
   of variables;
 * ``local_cost_hessian`` / ``stability_limit``: explicit Euler on a locally quadratic
-  cost converges iff tau < 2 / lambda_max(Hessian);
+  cost converges iff tau < 2 / lambda_max(Hessian) (full Hessian or Gauss-Newton part);
 * ``euler_vs_exact`` / ``classify_path``: everything a figure or a slider needs, with
   non-convergence reported as data (a status string), never as an exception.
 """
@@ -27,9 +27,10 @@ from .targets import START_POINTS, euler_target, local_cost, local_cost_grad
 __all__ = ["logit", "integrate", "target_ode", "local_cost_hessian", "stability_limit",
            "two_neuron_weights", "two_neuron_minimiser", "two_neuron_curvature",
            "two_neuron_stability_limit", "two_neuron_time", "two_neuron_exact",
-           "classify_path", "euler_vs_exact", "start_comparison", "STATUSES"]
+           "classify_path", "euler_vs_exact", "start_comparison", "STATUSES", "HESSIANS"]
 
 STATUSES = ("converged", "converging", "oscillating", "diverged")
+HESSIANS = ("full", "gauss-newton")
 
 
 def logit(p):
@@ -113,30 +114,40 @@ def target_ode(w, y0, yhat_next, t_eval, act="sigmoid", rtol=1e-10, atol=1e-12):
 
 
 # ------------------------------------------------------------------ stability of Euler
-def local_cost_hessian(w, y, yhat_next, act="sigmoid"):
-    """Hessian of the local cost (eq. 4) with respect to y_l, for one example:
+def local_cost_hessian(w, y, yhat_next, act="sigmoid", kind="full"):
+    """Hessian of the local cost (eq. 4) with respect to y_l, for one example.
 
-        H = W^T diag( f'(z)^2 - (yhat - f(z)) f''(z) ) W,   z = W y.
+    ``kind="full"`` gives the exact Hessian
 
-    At a point where the target is met (f(z) = yhat) the second term vanishes and
-    H = W^T diag(f'(z)^2) W (the Gauss-Newton matrix).  f'' is f'(1 - 2f) for the
-    sigmoid and 0 for the ReLU.
+        H = W^T diag( f'(z)^2 - (yhat - f(z)) f''(z) ) W,   z = W y;
+
+    ``kind="gauss-newton"`` drops the second term, G = W^T diag(f'(z)^2) W.  The two
+    agree where the target is met (f(z) = yhat, a minimiser); elsewhere, e.g. at the
+    forward activation with a one-hot yhat (where no minimiser exists), they differ.
+    f'' is f'(1 - 2f) for the sigmoid and 0 for the ReLU.
     """
+    if kind not in HESSIANS:
+        raise ValueError(f"kind: expected one of {HESSIANS}, got {kind!r}")
     f, fp = get_activation(act)
     z = w @ np.asarray(y, dtype=float)
-    fpp = fp(z) * (1 - 2 * f(z)) if act == "sigmoid" else np.zeros_like(z)
-    return w.T @ ((fp(z) ** 2 - (yhat_next - f(z)) * fpp)[:, None] * w)
+    diag = fp(z) ** 2
+    if kind == "full" and act == "sigmoid":
+        diag = diag - (yhat_next - f(z)) * fp(z) * (1 - 2 * f(z))
+    return w.T @ (diag[:, None] * w)
 
 
-def stability_limit(w, y, yhat_next, act="sigmoid"):
-    """Largest stable Euler step for eq. 32 near ``y``: 2 / lambda_max(H).
+def stability_limit(w, y, yhat_next, act="sigmoid", kind="full"):
+    """Largest stable Euler step for eq. 32 at ``y``: 2 / lambda_max(H).
 
     Near a minimiser the cost is quadratic, C ~ 1/2 e^T H e with e = y - y*, and one
     Euler step maps e to (I - tau H) e: every component shrinks iff
     |1 - tau lambda| < 1 for each eigenvalue lambda of H, i.e. tau < 2 / lambda_max.
+    Evaluated at a point that is not a minimiser (e.g. the forward activation with a
+    one-hot label) it measures the local curvature there, not a convergence bound.
+    ``kind`` selects the full Hessian or its Gauss-Newton part (``local_cost_hessian``).
     Returns ``inf`` when H has no positive eigenvalue (a flat cost).
     """
-    lam = float(np.max(np.linalg.eigvalsh(local_cost_hessian(w, y, yhat_next, act))))
+    lam = float(np.max(np.linalg.eigvalsh(local_cost_hessian(w, y, yhat_next, act, kind))))
     return 2.0 / lam if lam > 0 else np.inf
 
 

@@ -82,6 +82,23 @@ def test_local_cost_hessian_by_finite_differences(act):
     np.testing.assert_allclose(H, num, rtol=1e-6, atol=1e-8)
 
 
+def test_gauss_newton_hessian_is_the_full_one_at_a_minimiser_only():
+    """G = W^T diag(f'^2) W equals the full Hessian where f(Wy) = yhat, and differs elsewhere."""
+    rng = np.random.default_rng(4)
+    w = rng.normal(size=(3, 5))
+    y = rng.random(5)
+    fp = gtp.sigmoid_prime(w @ y)
+    G = dyn.local_cost_hessian(w, y, gtp.sigmoid(w @ y), kind="gauss-newton")
+    np.testing.assert_allclose(G, w.T @ np.diag(fp ** 2) @ w, rtol=1e-12)
+    np.testing.assert_allclose(dyn.local_cost_hessian(w, y, gtp.sigmoid(w @ y)), G, rtol=1e-12, atol=1e-15)
+    onehot = gtp.one_hot(1, 3)
+    assert np.max(np.abs(dyn.local_cost_hessian(w, y, onehot) - G)) > 1e-3
+    assert dyn.stability_limit(w, y, onehot) != pytest.approx(
+        dyn.stability_limit(w, y, onehot, kind="gauss-newton"), rel=1e-3)
+    with pytest.raises(ValueError, match="kind"):
+        dyn.local_cost_hessian(w, y, onehot, kind="newton")
+
+
 def test_stability_limit_of_a_multi_neuron_layer():
     """Euler (eq. 32) converges below 2 / lambda_max(H) and does not above it (reachable target)."""
     rng = np.random.default_rng(7)

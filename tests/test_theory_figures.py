@@ -93,3 +93,26 @@ def test_inversion_figures():
     fig = ft.inversion_iterations(w, rng.random(8), t, tau=1.0, iterations=10)
     d37, deul = (line.get_ydata() for line in fig.axes[0].lines)
     assert d37[-1] > d37[0] and deul[-1] < deul[0]
+
+
+def test_feedback_channels_draws_one_labelled_arrow_per_channel():
+    from matplotlib.patches import FancyArrowPatch
+
+    from gtp import decomposition as dec
+    chans = dec.feedback_channels(3)
+    fig = ft.feedback_channels(chans, 3)
+    ax = fig.axes[0]
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == len(chans) == 6
+    labels = [t.get_text() for t in ax.texts]
+    assert "C3 $\\tau^2$" in labels and "C1" in labels and "C5" in labels and "C4 $\\tau$" in labels
+    fig1 = ft.feedback_channels(dec.feedback_channels(2, activity=False), 2)
+    assert sum(isinstance(p, FancyArrowPatch) for p in fig1.axes[0].patches) == 2
+
+
+def test_neuron_uncertainty_draws_sigmoid_and_density():
+    from gtp import init
+    fig = ft.neuron_uncertainty(init.uncertainty)
+    ax, bx = fig.axes
+    y = bx.lines[0].get_xdata()
+    np.testing.assert_allclose(bx.lines[0].get_ydata(), 6 * y * (1 - y))
+    assert any("I don't know" in t.get_text() for t in ax.texts)

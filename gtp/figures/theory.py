@@ -4,6 +4,8 @@ Every function returns a matplotlib Figure drawn with ``style.figure``; the numb
 come from ``gtp.dynamics``, ``gtp.inversion`` and ``gtp.decomposition``.
 """
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import LogFormatter, NullFormatter
 
 from .. import dynamics
@@ -12,7 +14,8 @@ from .style import PALETTE, figure
 
 __all__ = ["TargetConvergenceFigure", "target_convergence", "tau_grid", "start_comparison",
            "targets_by_layer", "term_shares", "cosine_grid",
-           "inversion_landscape", "overdetermined", "inversion_iterations", "CosineBarsFigure"]
+           "inversion_landscape", "overdetermined", "inversion_iterations", "CosineBarsFigure",
+           "feedback_channels", "neuron_uncertainty"]
 
 CYCLE_LAYERS = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky")]
 _STATUS_TEXT = {"converged": "converged", "converging": "still converging",
@@ -341,3 +344,98 @@ class CosineBarsFigure:
             text.set_text(f"{c:+.3f}" if ok else "diverged")
         self.title.set_text(title)
         return self.fig
+
+
+_CHANNEL_STYLE = {"backprop": (PALETTE["blue"], "-"), "local Hebbian": (PALETTE["vermillion"], "--"),
+                  "non-local activity": (PALETTE["purple"], ":")}
+
+
+def feedback_channels(channels, L, title=None):
+    """Network diagram with its feedback channels (Figures 1 and 4 of the paper).
+
+    ``channels`` comes from ``gtp.decomposition.feedback_channels(L)``: layers 0..L are
+    columns of neurons, the objective a box on the right; a backprop channel is an arrow from
+    the objective to the weights W_l it updates (above the network), an activity channel an
+    arrow from hidden layer k to W_l (below), each labelled with its name and power of tau.
+    """
+    fig, ax = figure(1, 1, height=3.6)
+    ax.set_axis_off()
+    ys_n = np.linspace(-0.6, 0.6, 3)
+    for l in range(L + 1):
+        ax.scatter(np.full(3, l), ys_n, s=260, color="white", edgecolor=PALETTE["black"], zorder=3)
+        ax.text(l, -0.95, "input" if l == 0 else ("output" if l == L else f"hidden {l}"),
+                ha="center", va="top", fontsize=10)
+        if l < L:
+            for a in ys_n:
+                for b in ys_n:
+                    ax.plot([l, l + 1], [a, b], color="0.75", lw=0.6, zorder=1)
+            ax.text(l + 0.5, 0.0, f"$W_{l}$", ha="center", va="center", fontsize=11,
+                    bbox=dict(boxstyle="round", fc="white", ec="0.6"), zorder=4)
+    ax.text(L + 0.85, 0.0, "objective\n$C$", ha="center", va="center", fontsize=10,
+            bbox=dict(boxstyle="round", fc="#f3f3f3", ec=PALETTE["black"]), zorder=4)
+    kinds_seen, arcs = {}, []
+    for c in channels:
+        colour, ls = _CHANNEL_STYLE[c["kind"]]
+        if c["kind"] == "backprop":
+            start, target, rad = (L + 0.85, 0.3), (c["weights"] + 0.5, 0.22), 0.35
+        else:
+            span = c["source"] - c["weights"]
+            start, rad = (c["source"], -0.75), -0.45 - 0.12 * span
+            target = (c["weights"] + 0.5 + 0.15 * (span - 1), -0.22)
+        ax.add_patch(FancyArrowPatch(start, target, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                                     mutation_scale=14, color=colour, ls=ls, lw=1.8, zorder=2))
+        arcs.append((c, start, target, rad, colour))
+        kinds_seen[c["kind"]] = (colour, ls)
+    handles = [Line2D([], [], color=col, ls=ls, lw=1.8) for col, ls in kinds_seen.values()]
+    ax.legend(handles, list(kinds_seen), loc="lower center", bbox_to_anchor=(0.5, -0.12), ncol=3,
+              frameon=False, fontsize=10)
+    below = any(c["kind"] != "backprop" for c in channels)
+    ax.set_xlim(-0.4, L + 1.4)
+    ax.set_ylim(-1.9 if below else -1.3, 1.9)
+    if title:
+        ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    # label each arc at its middle: arc3 bends in display coordinates (control point at
+    # rad x the chord, perpendicular to it); the Bezier midpoint is (P0 + 2 C + P2) / 4
+    to_disp, to_data = ax.transData.transform, ax.transData.inverted().transform
+    for c, start, target, rad, colour in arcs:
+        p0, p2 = to_disp(start), to_disp(target)
+        d = p2 - p0
+        ctrl = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])
+        xm, ym = to_data((p0 + 2 * ctrl + p2) / 4)
+        power = {0: "", 1: r"$\tau$"}.get(c["tau_power"], rf"$\tau^{c['tau_power']}$")
+        ax.text(xm, ym, f"{c['name']} {power}".strip(), color=colour, ha="center",
+                va="bottom" if c["kind"] == "backprop" else "top", fontsize=10,
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"), zorder=5)
+    return fig
+
+
+def neuron_uncertainty(uncertainty, captions=("this is not a cat", "I don't know", "this is a cat")):
+    """Figure 3 of the paper: a sigmoid neuron's activation read as confidence.
+
+    Left: the sigmoid with the three readings of f = 0, 1/2, 1; right: the uncertainty
+    density ``uncertainty(y)`` (``gtp.init.uncertainty``), largest at y = 1/2.
+    """
+    from ..activations import sigmoid
+
+    fig, (ax, bx) = figure(1, 2, height=3.2)
+    z = np.linspace(-8, 8, 400)
+    ax.plot(z, sigmoid(z), color=PALETTE["blue"], lw=2)
+    # labels in the empty corners (above-left and below-right of the curve), with arrows
+    for zz, yy, text, xy_text, ha in ((-7.0, 0.0, captions[0], (0.8, 0.08), "left"),
+                                      (0.0, 0.5, captions[1], (0.8, 0.4), "left"),
+                                      (7.0, 1.0, captions[2], (-7.8, 0.75), "left")):
+        ax.plot([zz], [sigmoid(np.array(zz))], "o", color=PALETTE["vermillion"])
+        ax.annotate(f"f = {yy:g}: \"{text}\"", (zz, float(sigmoid(np.array(zz)))), xytext=xy_text,
+                    ha=ha, va="center", fontsize=9,
+                    arrowprops=dict(arrowstyle="-", color="0.5", lw=0.8))
+    ax.set_xlabel("pre-activation $z$")
+    ax.set_ylabel("activation $y = f(z)$")
+    y = np.linspace(0, 1, 200)
+    bx.fill_between(y, uncertainty(y), color=PALETTE["sky"], alpha=0.5)
+    bx.plot(y, uncertainty(y), color=PALETTE["blue"], lw=2, label="$U(y) = 6y(1-y)$")
+    bx.set_xlabel("activation $y$")
+    bx.set_ylabel("uncertainty $U(y)$")
+    bx.legend(loc="lower center", frameon=False)
+    fig.tight_layout()
+    return fig

@@ -65,6 +65,11 @@ def layer_gains(n_layers, tau, eta=1.0):
     eta_l prod_{m=l+1}^{L-1} tau_m, i.e. eta tau^(L-1-l) for one tau (module docstring,
     the corrected eq. 14-16).  ``n_layers`` = L weight matrices; ``tau`` one value or one
     per hidden layer, ``eta`` one value or one per weight matrix.  Returns a list of L floats.
+    For large tau this is the size of W_l's update relative to backprop's gradient; the output
+    layer's gain is ``eta`` and a hidden layer's is ``eta * tau`` only for the last hidden layer.
+
+    Used in: book/closing.md, book/theory/backprop-hebbian.md, book/training/tables.md (through
+    ``paper.Row.gains``), book/training/sensitivity.md.
     """
     if int(n_layers) != n_layers or n_layers < 1:
         raise ValueError(f"n_layers: expected a number of weight matrices >= 1, got {n_layers}")

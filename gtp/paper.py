@@ -10,7 +10,9 @@ the book is stored (``gtp.reproduce`` writes it, ``gtp.report`` reads it).
 import dataclasses
 import os
 
-__all__ = ["Row", "ROWS", "TABLE_NAMES", "RESULTS_ROOT", "rows_of", "find_row", "layer_gains"]
+from .decomposition import layer_gains
+
+__all__ = ["Row", "ROWS", "TABLE_NAMES", "RESULTS_ROOT", "rows_of", "find_row"]
 
 RESULTS_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results")
 
@@ -34,8 +36,8 @@ class Row:
 
     @property
     def gains(self):
-        """Per-layer gains of the printed settings, ``layer_gains(tau, eta, L)``."""
-        return layer_gains(self.tau, self.eta, len(self.sizes) - 1)
+        """Per-layer gains eta tau^(L-1-l) of the printed settings (``decomposition.layer_gains``)."""
+        return layer_gains(len(self.sizes) - 1, self.tau, self.eta)
 
 
 ROWS = [
@@ -70,30 +72,3 @@ def find_row(dataset, sizes):
             return r
     known = ", ".join(f"{r.dataset} {r.net}" for r in ROWS)
     raise ValueError(f"no row of Tables 1-3 for {dataset} {'-'.join(map(str, sizes))}; rows: {known}")
-
-
-def layer_gains(tau, eta, L):
-    """Multiplier of backprop's gradient step in the zero-start, one-step GTP update of each
-    weight matrix: ``eta * tau**(L-1-l)`` for ``W_l``, l = 0..L-1.
-
-    For large tau the update of ``W_l`` is dominated by its backprop-like term, which carries
-    one factor tau per layer the target passes through (section 3.3, eq. 15-16; Appendix D,
-    eq. 48-51).  The output layer's gain is ``eta`` (its update is backprop's); a hidden
-    layer's is *not* ``eta * tau`` unless it is the last hidden layer.
-
-    Parameters
-    ----------
-    tau, eta : float
-        One Euler step and one learning rate for every layer, as printed in Tables 1-3.
-    L : int
-        Number of weight matrices (``len(sizes) - 1``).
-
-    Returns
-    -------
-    list of float, one per weight matrix ``W_0 .. W_{L-1}``.
-
-    Used in: book/training/tables.md, book/training/sensitivity.md.
-    """
-    if L < 1:
-        raise ValueError(f"L: expected at least one weight matrix, got {L}")
-    return [float(eta) * float(tau) ** (L - 1 - l) for l in range(L)]

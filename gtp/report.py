@@ -102,7 +102,7 @@ def table_data(table, root=None, which="test_acc_at_best", folder=None, rows=Non
 
     Returns one dict per row of ``gtp.paper.ROWS``: ``table``, ``net``, ``sizes``,
     ``dataset``, ``tau``, ``eta``, ``paper`` (percent), ``gains`` (per-layer gains of the
-    printed settings, ``paper.layer_gains``), ``cells`` (kind -> ``summarise``) and
+    printed settings, ``decomposition.layer_gains``), ``cells`` (kind -> ``summarise``) and
     ``records`` (kind -> the runs, for learning curves).
 
     Used in: book/training/tables.md (through the figures too).

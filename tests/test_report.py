@@ -111,8 +111,6 @@ def test_kind_labels_and_layer_gains():
     assert report.kind_label(("gtp", "printed")) == "GTP, paper's settings"
     assert report.kind_label(("backprop", "printed")) == "backprop (same network)"
     assert report.kind_colour(("gtp", "tuned")) != report.kind_colour(("gtp", "printed"))
-    assert paper.layer_gains(25, 0.0005, 4) == pytest.approx([7.8125, 0.3125, 0.0125, 0.0005])
-    with pytest.raises(ValueError, match="L"):
-        paper.layer_gains(1, 1, 0)
+    assert paper.find_row("mnist", (784, 500, 500, 500, 10)).gains == pytest.approx([7.8125, 0.3125, 0.0125, 0.0005])
     with pytest.raises(ValueError, match="no row"):
         paper.find_row("mnist", (784, 7, 10))

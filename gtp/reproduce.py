@@ -37,6 +37,7 @@ import time
 
 
 from . import results as R
+from . import results_root
 from .train import TrainConfig, load_splits, train
 
 __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "rows_of",
@@ -44,8 +45,7 @@ __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "row
            "summary_data", "summary_table", "summary_markdown", "search_table",
            "DEFAULT_ROOT"]
 
-DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "results")
+DEFAULT_ROOT = results_root()     # the checkout's results/, or the copy shipped with gtp
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,14 +28,14 @@ import time
 import numpy as np
 
 from . import results as R
+from . import results_root
 from .train import TrainConfig, train
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
            "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
            "best_cell", "paper_setting", "cell_key"]
 
-DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "results")
+DEFAULT_ROOT = results_root()     # the checkout's results/, or the copy shipped with gtp
 
 #: tau values of the tau x eta grid (about 2.5 per decade; holds the paper's 100 and 400)
 TAUS = (0.1, 0.4, 1.0, 4.0, 10.0, 40.0, 100.0, 400.0, 1000.0, 4000.0)

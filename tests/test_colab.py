@@ -19,9 +19,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT / "scripts"))
-import book_site  # noqa: E402
 import chapters  # noqa: E402
 
 # What a source distribution of gtp needs (pyproject.toml says what goes in the wheel).
@@ -85,11 +83,18 @@ def test_the_clean_environment_is_clean(clean_env, tmp_path):
     python, _ = clean_env
     probe = ("import importlib.util as u, gtp, os; "
              "print(os.path.dirname(gtp.__file__)); "
-             "print([m for m in ('myst_nb', 'jupytext', 'jupyter_book') if u.find_spec(m)])")
+             "print([m for m in ('myst_nb', 'jupytext', 'jupyter_book') if u.find_spec(m)]); "
+             "print(gtp.results_root())")
     out = subprocess.run([str(python), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                          check=True, env=_kernel_env(python)).stdout.split("\n")
     assert "site-packages" in out[0] and not out[0].startswith(str(ROOT)), out[0]
     assert out[1] == "[]", f"build tools in the clean environment: {out[1]}"
+    # The committed results ship inside the package, all of them.
+    shipped = Path(out[2])
+    assert shipped == Path(out[0]) / "_results", shipped
+    committed = {p.relative_to(ROOT / "results") for p in (ROOT / "results").rglob("*.json")
+                 if "checkpoints" not in str(p)}
+    assert committed and committed == {p.relative_to(shipped) for p in shipped.rglob("*.json")}
 
 
 def _kernel_env(python):
@@ -105,20 +110,58 @@ def _kernel_env(python):
     return env
 
 
-def _copy_of(md_path):
-    """The chapter's notebook copy, as the book build exports it."""
-    url = "https://github.com/gtp-book/gradient-target-propagation"
-    return book_site.colab_notebook(md_path, f"gtp @ git+{url}@main")
-
-
 @pytest.mark.parametrize("chapter", [str(p.relative_to(ROOT)) for p in chapters.notebooks()])
 def test_copy_runs_in_a_clean_environment(chapter, clean_env, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     python, kernels = clean_env
-    nb = _copy_of(ROOT / chapter)
+    nb = chapters.colab_copy(ROOT / chapter)     # as the build writes it to _colab/
     nbformat.write(nb, tmp_path / Path(chapter).with_suffix(".ipynb").name)
     monkeypatch.setenv("JUPYTER_PATH", str(kernels.parent))    # where the kernel spec is
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute(env=_kernel_env(python))
+
+
+# --- the pieces, without a clean environment ---------------------------------------------
+
+def test_glue_and_put_do_nothing_without_myst_nb(monkeypatch, capsys):
+    from gtp import book
+    monkeypatch.setitem(sys.modules, "myst_nb", None)        # import myst_nb -> ImportError
+    assert book.put("key", 1.5) is None and book.glue("key", 2, display=False) is None
+    assert capsys.readouterr().out == ""
+
+
+def test_put_glues_plain_numbers_with_myst_nb(monkeypatch):
+    import types
+
+    import numpy as np
+
+    from gtp import book
+    calls = []
+    fake = types.ModuleType("myst_nb")
+    fake.glue = lambda name, value, display=True: calls.append((name, value, display))
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    book.put("acc", np.float64(0.25))
+    book.glue("fig", "x")
+    assert calls == [("acc", 0.25, False), ("fig", "x", True)]
+    assert type(calls[0][1]) is float                          # {glue:text} cannot format numpy
+
+
+def test_chapters_glue_only_through_gtp_book():
+    for path in chapters.notebooks():
+        text = path.read_text()
+        assert "from myst_nb" not in text and "import myst_nb" not in text, \
+            f"{path.relative_to(ROOT)}: use `from gtp.book import glue, put` (myst-nb is not on Colab)"
+
+
+def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatch):
+    import gtp
+    from gtp import reproduce, sensitivity
+    assert Path(gtp.results_root()) == ROOT / "results"
+    assert Path(reproduce.DEFAULT_ROOT) == Path(sensitivity.DEFAULT_ROOT) == ROOT / "results"
+    # The same module installed elsewhere (no pyproject.toml beside the package folder).
+    pkg = tmp_path / "site-packages" / "gtp"
+    pkg.mkdir(parents=True)
+    monkeypatch.setattr(gtp, "__file__", str(pkg / "__init__.py"))
+    assert Path(gtp.results_root()) == pkg / "_results"

@@ -28,7 +28,8 @@
 * **No duplicate inline scripts** (a Sphinx 7.4 quirk that makes a JavaScript error on
   every page; see ``dedupe_inline_scripts``).
 
-The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme.
+The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme; it is
+made portable in the same way as the Colab copy.
 """
 import posixpath
 import re
@@ -88,9 +89,9 @@ def copy_mathjax(outdir):
     return dest
 
 
-def colab_notebook(md_path, requirement, version):
-    """The chapter at ``md_path`` (MyST notebook) as a plain nbformat notebook for Colab,
-    Binder or any Jupyter with only ``gtp`` installed.
+def portable(nb, requirement, version):
+    """``nb`` (a chapter as an nbformat notebook, with or without outputs) made to run
+    where only its first cell's install is available: Colab, Binder, any plain Jupyter.
 
     A first code cell installs ``requirement`` (a pip requirement for ``gtp`` at
     ``version``) unless that version is installed.  Build-only machinery is left out: the
@@ -99,8 +100,8 @@ def colab_notebook(md_path, requirement, version):
     cell, the version check, is kept.  A hidden cell therefore must not define anything that
     a visible cell uses; ``tests/test_colab.py`` runs every copy and catches it.
     """
-    import jupytext
-    nb = jupytext.read(md_path)
+    if any("colab-setup" in c.metadata.get("tags", []) for c in nb.cells):
+        return nb                           # already portable
     code = [k for k, c in enumerate(nb.cells) if c.cell_type == "code"]
     hidden = {k for k in code[1:] if "remove-cell" in nb.cells[k].metadata.get("tags", [])}
     nb.cells = [c for k, c in enumerate(nb.cells) if k not in hidden]
@@ -111,6 +112,12 @@ def colab_notebook(md_path, requirement, version):
     nb.cells.insert(first_code, cell)      # after the title, before the version check
     nb.metadata.pop("jupytext", None)       # a plain notebook, not paired with a .md
     return nb
+
+
+def colab_notebook(md_path, requirement, version):
+    """The chapter at ``md_path`` (MyST notebook) as a portable notebook (see ``portable``)."""
+    import jupytext
+    return portable(jupytext.read(md_path), requirement, version)
 
 
 def built_commit(srcdir):
@@ -159,6 +166,12 @@ def export_colab(app, pagename, templatename, context, doctree):
     dest = Path(app.outdir) / "_colab" / f"{pagename}.ipynb"
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(colab_notebook(app.env.doc2path(pagename), requirement, __version__), dest)
+    # The page's .ipynb download (the executed chapter, with outputs, which sphinx-book-theme
+    # has just copied to _sources/) gets the same treatment: it runs anywhere too.
+    download = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    if context.get("ipynb_source") and download.exists():
+        nb = portable(nbformat.read(download, as_version=4), requirement, __version__)
+        nbformat.write(nb, download)
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []):
             if button.get("text") == "Colab":

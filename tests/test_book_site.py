@@ -113,6 +113,20 @@ def test_colab_notebook_starts_with_the_setup_cell():
     assert len(calls) == 1 and calls[0][0][-1] == req
 
 
+def test_portable_keeps_outputs_and_the_version_check_and_is_idempotent():
+    v4 = nbformat.v4
+    check = v4.new_code_cell('import gtp\ngtp.check_version("9.9")', metadata={"tags": ["remove-cell"]})
+    shown = v4.new_code_cell("print(1)", outputs=[v4.new_output("stream", text="1\n")])
+    hidden = v4.new_code_cell("assert x == 1", metadata={"tags": ["remove-cell"]})
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# T"), check, shown, hidden,
+                                v4.new_code_cell("y = 2", metadata={"tags": ["remove-input"]})])
+    out = book_site.portable(nb, "gtp==9.9", "9.9")
+    assert [c.source.split("\n")[0] for c in out.cells[2:]] == ["import gtp", "print(1)", "y = 2"]
+    assert out.cells[1].metadata["tags"] == ["colab-setup"] and "gtp==9.9" in out.cells[1].source
+    assert out.cells[3].outputs[0].text == "1\n"
+    assert len(book_site.portable(out, "gtp==9.9", "9.9").cells) == 5    # a second pass: no change
+
+
 def test_requirement_pins_the_built_commit():
     sha = book_site.built_commit(ROOT)
     assert sha is None or len(sha) == 40       # None: a copy of the book outside git

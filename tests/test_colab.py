@@ -165,3 +165,11 @@ def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatc
     pkg.mkdir(parents=True)
     monkeypatch.setattr(gtp, "__file__", str(pkg / "__init__.py"))
     assert Path(gtp.results_root()) == pkg / "_results"
+
+
+def test_check_version_explains_a_mismatch():
+    import gtp
+    assert gtp.check_version(gtp.__version__) == gtp.__version__
+    with pytest.raises(RuntimeError, match=r"written for gtp 0\.0\.1, but gtp .* is loaded") as err:
+        gtp.check_version("0.0.1")
+    assert "make setup" in str(err.value) and "first cell" in str(err.value) and "restart" in str(err.value)

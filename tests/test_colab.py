@@ -50,7 +50,7 @@ def _run(cmd, **kw):
 
 def _make_env(base):
     """Create ``base/venv`` with gtp (from a copy of this checkout) and ipykernel, and a
-    kernel spec for it under ``base/kernels``."""
+    kernel spec for it under ``base/kernel-prefix``."""
     src = _copy_source(base / "src")
     python = base / "venv" / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(base / "venv")], check=True)
@@ -63,9 +63,10 @@ def _make_env(base):
 
 
 @pytest.fixture(scope="session")
-def clean_env(tmp_path_factory):
+def clean_env(tmp_path_factory, worker_id):
     """One clean environment per test session, shared by the xdist workers (file lock)."""
-    shared = tmp_path_factory.getbasetemp().parent / "colab-env"
+    base = tmp_path_factory.getbasetemp()
+    shared = (base if worker_id == "master" else base.parent) / "colab-env"   # this session's
     shared.mkdir(exist_ok=True)
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -116,11 +117,13 @@ def test_copy_runs_in_a_clean_environment(chapter, clean_env, tmp_path, monkeypa
 
     python, kernels = clean_env
     nb = chapters.colab_copy(ROOT / chapter)     # as the build writes it to _colab/
-    nbformat.write(nb, tmp_path / Path(chapter).with_suffix(".ipynb").name)
     monkeypatch.setenv("JUPYTER_PATH", str(kernels.parent))    # where the kernel spec is
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=_kernel_env(python))
+    try:
+        client.execute(env=_kernel_env(python))
+    finally:    # the executed copy, to read when it fails
+        nbformat.write(nb, tmp_path / Path(chapter).with_suffix(".ipynb").name)
 
 
 # --- the pieces, without a clean environment ---------------------------------------------

@@ -60,6 +60,12 @@ book-strict: $(STAMP)
 browser: $(STAMP)
 	$(PY) -m pytest tests/browser
 
+# Every chapter's notebook copy (Colab, Binder, download) run in a fresh venv holding only
+# gtp and ipykernel; part of make pytest (tests/test_colab.py), here on its own.
+.PHONY: colab
+colab: $(STAMP)
+	$(PY) -m pytest -n 2 tests/test_colab.py
+
 test: lint pytest nbval book-strict browser
 
 clean:

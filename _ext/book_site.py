@@ -7,11 +7,15 @@
 
 * **Colab.**  Colab opens ``.ipynb`` files from GitHub but cannot open the book's MyST
   Markdown chapters.  Every notebook chapter is therefore exported as
-  ``_colab/<page>.ipynb`` inside the built site, with a first cell that installs ``gtp``
-  when it is missing, and the Colab launch button is pointed at that copy on the branch
-  the site is published from (``gtp_colab_branch``, ``gh-pages`` by default, which is
-  what ``ghp-import -n -p -f _build/html`` publishes).  Binder needs none of this: it
-  opens the ``.md`` chapters as notebooks through jupytext (see ``binder/``).
+  ``_colab/<page>.ipynb`` inside the built site, and the Colab launch button is pointed at
+  that copy on the branch the site is published from (``gtp_colab_branch``, ``gh-pages``
+  by default, which is what ``ghp-import -n -p -f _build/html`` publishes).  A copy runs
+  where only its first cell's install is available (``colab_notebook``): that cell installs
+  the ``gtp`` the book was built with (the repository at the built commit, or the
+  ``gtp_requirement`` setting), the hidden build checks are left out, ``gtp.book.glue``
+  does nothing without myst-nb, and the committed results ship inside the package
+  (``gtp.results_root``).  ``tests/test_colab.py`` runs every copy in a clean environment.
+  Binder opens the ``.md`` chapters as notebooks through jupytext (see ``binder/``).
 
 * **Course paths for teachers.**  The ``course-path`` directive lists the chapters of
   some parts of the book with each chapter's **Time** and **You need** read from its
@@ -24,11 +28,13 @@
 * **No duplicate inline scripts** (a Sphinx 7.4 quirk that makes a JavaScript error on
   every page; see ``dedupe_inline_scripts``).
 
-The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme.
+The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme; it is
+made portable in the same way as the Colab copy.
 """
 import posixpath
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -49,11 +55,17 @@ MATHJAX_PARTS = (MATHJAX_COMPONENT, "input", "output/chtml", "output/chtml.js", 
                  "sre")
 
 COLAB_SETUP = '''\
-# Set-up for Colab and other fresh environments: install the book's library `gtp`
-# when it is missing (on your own machine, `make setup` has done it: nothing happens).
-import importlib.util, subprocess, sys
-if importlib.util.find_spec("gtp") is None:
+# Set-up for Colab and other fresh environments: install gtp {version}, the version of the
+# book's library that this notebook was built with (nothing happens where it is installed).
+import importlib.metadata, subprocess, sys
+try:
+    installed = importlib.metadata.version("gtp")
+except importlib.metadata.PackageNotFoundError:
+    installed = None
+if installed != "{version}":
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{requirement}"], check=True)
+    if installed is not None and "gtp" in sys.modules:
+        print("gtp {version} is installed: restart the kernel (Colab: Runtime > Restart session)")
 if "google.colab" in sys.modules:
     from google.colab import output
     output.enable_custom_widget_manager()   # lets the ipywidgets sliders run in Colab'''
@@ -77,18 +89,52 @@ def copy_mathjax(outdir):
     return dest
 
 
-def colab_notebook(md_path, requirement):
-    """The chapter at ``md_path`` (MyST notebook) as an nbformat notebook whose first
-    code cell installs ``requirement`` (a pip requirement for ``gtp``) when gtp is missing."""
-    import jupytext
-    nb = jupytext.read(md_path)
-    cell = nbformat.v4.new_code_cell(COLAB_SETUP.format(requirement=requirement))
+def portable(nb, requirement, version):
+    """``nb`` (a chapter as an nbformat notebook, with or without outputs) made to run
+    where only its first cell's install is available: Colab, Binder, any plain Jupyter.
+
+    A first code cell installs ``requirement`` (a pip requirement for ``gtp`` at
+    ``version``) unless that version is installed.  Build-only machinery is left out: the
+    ``remove-cell`` cells after the chapter's first code cell (the hidden checks that fail
+    the build when a claim stops being true, and their glue) are dropped; the first code
+    cell, the version check, is kept.  A hidden cell therefore must not define anything that
+    a visible cell uses; ``tests/test_colab.py`` runs every copy and catches it.
+    """
+    if any("colab-setup" in c.metadata.get("tags", []) for c in nb.cells):
+        return nb                           # already portable
+    code = [k for k, c in enumerate(nb.cells) if c.cell_type == "code"]
+    hidden = {k for k in code[1:] if "remove-cell" in nb.cells[k].metadata.get("tags", [])}
+    nb.cells = [c for k, c in enumerate(nb.cells) if k not in hidden]
+    cell = nbformat.v4.new_code_cell(COLAB_SETUP.format(requirement=requirement, version=version))
     cell.metadata["tags"] = ["colab-setup"]
     first_code = next((k for k, c in enumerate(nb.cells) if c.cell_type == "code"),
                       len(nb.cells))
     nb.cells.insert(first_code, cell)      # after the title, before the version check
     nb.metadata.pop("jupytext", None)       # a plain notebook, not paired with a .md
     return nb
+
+
+def colab_notebook(md_path, requirement, version):
+    """The chapter at ``md_path`` (MyST notebook) as a portable notebook (see ``portable``)."""
+    import jupytext
+    return portable(jupytext.read(md_path), requirement, version)
+
+
+def built_commit(srcdir):
+    """The git commit the book is built from, or ``None`` outside a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=srcdir, capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", sha) else None
+
+
+def gtp_requirement(url, version, commit=None):
+    """pip requirement for the ``gtp`` the book is built with: the repository at the built
+    commit (exactly this code), or at the tag ``v<version>`` when the commit is unknown."""
+    return f"gtp @ git+{url}@{commit or 'v' + version}"
 
 
 def repository(config):
@@ -113,11 +159,19 @@ def export_colab(app, pagename, templatename, context, doctree):
     """html-page-context: write ``_colab/<page>.ipynb`` and point the Colab button at it."""
     if doctree is None or not _is_notebook_page(app, pagename):
         return
-    url, branch = repository(app.config)
-    requirement = f"gtp @ git+{url}@{branch}"
+    from gtp import __version__
+    url, _ = repository(app.config)
+    requirement = app.config.gtp_requirement or gtp_requirement(url, __version__,
+                                                                built_commit(app.srcdir))
     dest = Path(app.outdir) / "_colab" / f"{pagename}.ipynb"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(colab_notebook(app.env.doc2path(pagename), requirement), dest)
+    nbformat.write(colab_notebook(app.env.doc2path(pagename), requirement, __version__), dest)
+    # The page's .ipynb download (the executed chapter, with outputs, which sphinx-book-theme
+    # has just copied to _sources/) gets the same treatment: it runs anywhere too.
+    download = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    if context.get("ipynb_source") and download.exists():
+        nb = portable(nbformat.read(download, as_version=4), requirement, __version__)
+        nbformat.write(nb, download)
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []):
             if button.get("text") == "Colab":
@@ -323,6 +377,8 @@ def finish(app, exc):
 
 def setup(app):
     app.add_config_value("gtp_colab_branch", "gh-pages", "html")
+    # pip requirement the notebook copies install; by default the repository at the built commit
+    app.add_config_value("gtp_requirement", "", "html")
     app.add_directive("course-path", CoursePath)
     app.connect("env-get-outdated", course_docs_outdated)
     app.connect("env-purge-doc", purge_course_doc)

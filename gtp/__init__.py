@@ -30,13 +30,32 @@ def check_version(expected):
     """Tell the reader when the installed ``gtp`` is not the one the book was written for.
 
     Chapters call this first; ``expected`` is the version the book needs.  A
-    mismatch raises ``RuntimeError`` with the command that fixes it.
+    mismatch raises ``RuntimeError`` that says how to get the matching version.
     """
     if __version__ != expected:
-        raise RuntimeError(f"this book needs gtp {expected} but gtp {__version__} is installed: "
-                           f"run `pip install -e .` (or `make setup`) in the book's folder, "
-                           f"then restart the kernel")
+        raise RuntimeError(
+            f"this chapter was written for gtp {expected}, but gtp {__version__} is loaded. "
+            f"In the book's folder: run `make setup` (or `pip install -e .`). In a notebook "
+            f"copy (Colab, Binder, a download): run its first cell, which installs gtp "
+            f"{expected}. Then restart the kernel (Colab: Runtime > Restart session) and run "
+            f"the notebook again.")
     return __version__
+
+
+def results_root():
+    """Folder of the book's committed results (``table1/``, ``sensitivity/``, ...).
+
+    The checkout's ``results/`` when ``gtp`` runs from the book's repository (``make
+    setup``, the book build); otherwise the copy shipped inside the installed package
+    (``gtp/_results``, see ``setup.py``), as on Colab, where only the notebook is opened.
+    """
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    checkout = os.path.dirname(here)
+    if os.path.isfile(os.path.join(checkout, "pyproject.toml")) and \
+            os.path.isdir(os.path.join(checkout, "results")):
+        return os.path.join(checkout, "results")
+    return os.path.join(here, "_results")
 
 
 from ._checks import DivergenceError
@@ -55,7 +74,7 @@ from .rules import (
 from .targets import euler_target, local_cost, local_cost_grad, targets
 
 __all__ = [
-    "DivergenceError", "__version__", "check_version",
+    "DivergenceError", "__version__", "check_version", "results_root",
     "sigmoid", "sigmoid_prime", "relu", "relu_prime", "get_activation", "resolve_activations",
     "forward", "predict", "one_hot", "quadratic_cost", "accuracy",
     "local_cost", "local_cost_grad", "euler_target", "targets",

@@ -4,17 +4,17 @@ and what its settings mean layer by layer.
 Everything here is *printed* in Farias & Maziero (2018), section 4, or follows from it by
 the book's own algebra; nothing is measured.  Open it next to Tables 1-3.
 
-``RESULTS_ROOT`` is the repository's ``results/`` folder, where every measured number of
+``RESULTS_ROOT`` is the repository's ``results/`` folder (or the copy shipped with the package), where every measured number of
 the book is stored (``gtp.reproduce`` writes it, ``gtp.report`` reads it).
 """
 import dataclasses
-import os
 
+from . import results_root
 from .decomposition import layer_gains
 
 __all__ = ["Row", "ROWS", "TABLE_NAMES", "RESULTS_ROOT", "rows_of", "find_row"]
 
-RESULTS_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results")
+RESULTS_ROOT = results_root()     # the checkout's results/, or the copy shipped with gtp
 
 #: the data set of each table
 TABLE_NAMES = {1: "MNIST", 2: "Fashion-MNIST", 3: "CIFAR-10"}

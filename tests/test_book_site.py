@@ -82,26 +82,57 @@ def test_toc_parts_follow_the_toc():
 
 
 def test_colab_notebook_starts_with_the_setup_cell():
-    req = "gtp @ git+https://github.com/gtp-book/gradient-target-propagation@main"
-    nb = book_site.colab_notebook(ROOT / "book" / "first-look.md", req)
+    import gtp
+    req = book_site.gtp_requirement("https://github.com/gtp-book/gradient-target-propagation",
+                                    gtp.__version__, "0" * 40)
+    assert req == "gtp @ git+https://github.com/gtp-book/gradient-target-propagation@" + "0" * 40
+    nb = book_site.colab_notebook(ROOT / "book" / "first-look.md", req, gtp.__version__)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
     first = code[0]
     assert first.metadata["tags"] == ["colab-setup"]
     assert req in first.source and "enable_custom_widget_manager" in first.source
-    # The chapter follows unchanged: title first, then the version check.
+    assert f'installed != "{gtp.__version__}"' in first.source
+    # The chapter follows: title first, then the version check (kept though hidden) ...
     assert nb.cells[0].source.startswith("# A first look")
     assert "gtp.check_version" in code[1].source
+    # ... without its other hidden cells (the build's checks).
+    assert not any("remove-cell" in c.metadata.get("tags", []) for c in code[2:])
+    assert not any("assert " in c.source for c in code)
     assert "jupytext" not in nb.metadata
-    # Where gtp is installed (here) the cell does nothing: no pip call.
+    # Where this version of gtp is installed (here) the cell does nothing: no pip call.
     calls = []
     import subprocess
     run, subprocess.run = subprocess.run, lambda *a, **k: calls.append(a)
     try:
         exec(compile(first.source, "colab-setup", "exec"), {})
+        assert calls == []
+        # Another version installed: the pinned requirement is installed.
+        other = first.source.replace(f'"{gtp.__version__}"', '"0.0.0-other"')
+        exec(compile(other, "colab-setup", "exec"), {})
     finally:
         subprocess.run = run
-    assert calls == []
+    assert len(calls) == 1 and calls[0][0][-1] == req
+
+
+def test_portable_keeps_outputs_and_the_version_check_and_is_idempotent():
+    v4 = nbformat.v4
+    check = v4.new_code_cell('import gtp\ngtp.check_version("9.9")', metadata={"tags": ["remove-cell"]})
+    shown = v4.new_code_cell("print(1)", outputs=[v4.new_output("stream", text="1\n")])
+    hidden = v4.new_code_cell("assert x == 1", metadata={"tags": ["remove-cell"]})
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# T"), check, shown, hidden,
+                                v4.new_code_cell("y = 2", metadata={"tags": ["remove-input"]})])
+    out = book_site.portable(nb, "gtp==9.9", "9.9")
+    assert [c.source.split("\n")[0] for c in out.cells[2:]] == ["import gtp", "print(1)", "y = 2"]
+    assert out.cells[1].metadata["tags"] == ["colab-setup"] and "gtp==9.9" in out.cells[1].source
+    assert out.cells[3].outputs[0].text == "1\n"
+    assert len(book_site.portable(out, "gtp==9.9", "9.9").cells) == 5    # a second pass: no change
+
+
+def test_requirement_pins_the_built_commit():
+    sha = book_site.built_commit(ROOT)
+    assert sha is None or len(sha) == 40       # None: a copy of the book outside git
+    assert book_site.gtp_requirement("https://x.org/r", "1.2.3") == "gtp @ git+https://x.org/r@v1.2.3"
 
 
 def test_copy_mathjax(tmp_path):

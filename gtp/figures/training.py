@@ -21,7 +21,7 @@ from .style import COLUMN_WIDTH, PALETTE, style
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
            "misclassified", "misclassified_indices", "heatmap", "ridge", "good_products",
            "table_data", "table_markdown", "row_curves", "gap_figure", "gap_summary", "verdict", "gap_by_product",
-           "still_improving",
+           "still_improving", "cell_curve",
            "cell_text", "VARIANT_LABELS", "STATUS_DONE"]
 
 #: how the book names the runs of a table row
@@ -621,3 +621,25 @@ def still_improving(rows, kind=("gtp", "printed")):
             if 2 * cell["best_is_last"] > cell["n"]:
                 nets.append(r["net"])
     return nets, n
+
+
+@_styled
+def cell_curve(grid, tau, eta):
+    """Validation accuracy after every epoch of the cell (``tau``, ``eta``) of a
+    ``gtp.sensitivity`` tau x eta grid (the sensitivity twin's frame; small and fast)."""
+    fig, ax = new_figure(1, 1, height=2.4, width=COLUMN_WIDTH * 0.6, layout=None)
+    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.22, top=0.86)
+    cell = next((c for c in grid["cells"] if c["tau"] == tau and c["eta"] == eta), None)
+    acc = (cell or {}).get("val_acc_epochs") or []
+    if acc and not cell["diverged"]:
+        ax.plot(range(len(acc)), 100 * np.asarray(acc, dtype=float), "-o", ms=4,
+                color=PALETTE["orange"])
+        ax.set_xticks(range(len(acc)))
+    else:
+        ax.text(0.5, 0.5, "diverged" if cell and cell["diverged"] else "not computed",
+                ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation acc. (%)")
+    ax.set_title(f"$\\tau$ = {tau:g}, $\\eta$ = {eta:g}", fontsize=11)
+    return fig

@@ -346,7 +346,7 @@ def report_twins(app, exc):
 
 def setup(app):
     # Kernels started by the build inherit this: chapters then draw the twins' frames.
-    os.environ.setdefault("GTP_BOOK_BUILD", "1")
+    os.environ.setdefault("GTP_TWINS", "1")
     app.connect("html-page-context", drop_widget_state, priority=890)
     app.connect("build-finished", report_twins)
     app.add_config_value("gtp_colab_branch", "gh-pages", "html")

@@ -14,7 +14,7 @@ A chapter displays a panel with ``with_twin(panel.widget, spec)``: a notebook sh
 widget (JupyterLab and Colab render the widget view), the HTML build shows the ``text/html``
 twin in the same place (``_config.yml`` gives ``text/html`` priority over the widget view
 for the html builder).  Frames are drawn only in a book build (``_ext/book_site.py`` sets
-``GTP_BOOK_BUILD=1`` for the kernels it starts, or pass ``twin=True``), so a reader running
+``GTP_TWINS=1`` for the kernels it starts, or pass ``twin=True``), so a reader running
 the chapter live does not wait for them; the execution cache keeps them between builds.
 
 One spec function per panel (``target_convergence_spec``, ``cosine_spec``,
@@ -48,7 +48,7 @@ NOTE = ("Static copy of the panel: every frame was drawn when the book was built
         "the top of the page).")
 #: budgets of the issue: bytes of one page, and of all twins of the site
 PAGE_BUDGET, SITE_BUDGET = 3_000_000, 25_000_000
-ENV = "GTP_BOOK_BUILD"
+ENV = "GTP_TWINS"
 
 
 def _png_bytes(fig, dpi):
@@ -220,7 +220,7 @@ def twin_html(spec, rendered=None):
 
 # --------------------------------------------------------------------------- display
 def building():
-    """True inside a book build (``_ext/book_site.py`` sets ``GTP_BOOK_BUILD=1``)."""
+    """True inside a book build (``_ext/book_site.py`` sets ``GTP_TWINS=1``)."""
     return os.environ.get(ENV, "") not in ("", "0")
 
 

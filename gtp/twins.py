@@ -37,7 +37,8 @@ import numpy as np
 
 __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", "twin_html",
            "Twin", "with_twin", "static_twin", "building", "target_convergence_spec", "cosine_spec",
-           "initialisation_spec", "training_spec", "sensitivity_spec", "site_report",
+           "initialisation_spec", "training_spec", "sensitivity_spec", "stability_grid_spec",
+           "site_report",
            "PAPER_TAUS", "PAPER_ETAS", "NOTE"]
 
 #: the paper's tau and eta values (Tables 1-3)
@@ -311,6 +312,30 @@ def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(
                     frame, meta={"limit": limit, "w": w, "label": label})
 
 
+def stability_grid_spec(w, y_forward, label, fractions=(0.1, 0.25, 0.5, 0.9, 1.1, 1.5, 2.5, 4.0),
+                        steps=(10, 60), default=(0.9, 60)):
+    """The stability-limit grid (``figures.theory.tau_grid``): tau as a fraction of the
+    limit x the number of Euler steps, one panel of the grid per frame."""
+    from . import dynamics
+    from .figures import theory as figs
+    limit = dynamics.two_neuron_stability_limit(w, label)
+
+    def frame(v):
+        fig = figs.tau_grid((v["fraction"],), steps=v["steps"], w=w, y_forward=y_forward,
+                            label=label)
+        png = _png_bytes(fig, 72)
+        _close(fig)
+        r = dynamics.euler_vs_exact(w=w, y_forward=y_forward, label=label,
+                                    tau=v["fraction"] * limit, steps=v["steps"])
+        return Frame(png, f"tau = {v['fraction'] * limit:.3g}, {r['status']}, final error "
+                          f"|y_T - y*| = {abs(r['path'][-1] - r['y_star']):.2g}")
+
+    return TwinSpec("stability-grid", "Crossing the stability limit",
+                    (Control("fraction", "τ / limit", tuple(fractions), default[0]),
+                     Control("steps", "steps", tuple(steps), default[1], fmt="{:d}")),
+                    frame, meta={"limit": limit})
+
+
 def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
     """Cosine panel: tau (``taus``, the panel's default and the paper's values) x steps x
     start, for the panel's network and inputs."""
@@ -461,26 +486,34 @@ TWIN_TAG = re.compile(r'<div class="gtp-twin" id="twin-([a-z0-9-]+)" data-frames
 
 
 def site_report(outdir):
-    """Sizes of the built pages that hold twins: ``(lines, problems)``, the lines printed by
-    the build, the problems the budgets (3 MB a page, 25 MB for all twins) find."""
+    """Sizes of the built files that hold twins: ``(lines, problems)``, the lines printed by
+    the build and the problems the budgets find (3 MB a page; 25 MB for every file holding a
+    twin, the pages and their ``.ipynb`` downloads)."""
     lines, problems, total = [], [], 0
-    for page in sorted(Path(outdir).rglob("*.html")):
-        text = page.read_text(encoding="utf-8", errors="replace")
-        twins = TWIN_TAG.findall(text)
-        if not twins:
+    for path in sorted(Path(outdir).rglob("*")):
+        if path.suffix not in (".html", ".ipynb") or not path.is_file():
             continue
-        size = page.stat().st_size
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "gtp-twin-data" not in text:
+            continue
+        size = path.stat().st_size
         total += size
-        rel = page.relative_to(outdir)
+        rel = path.relative_to(outdir)
+        if path.suffix == ".ipynb":
+            lines.append(f"twins: {rel}: {size / 1e6:.2f} MB (download with outputs)")
+            continue
         parts = "; ".join(f"{n}: {f} frames, {int(b) / 1e6:.2f} MB of images, {float(s):.1f} s"
-                          for n, f, b, s in twins)
+                          for n, f, b, s in TWIN_TAG.findall(text))
         lines.append(f"twins: {rel}: page {size / 1e6:.2f} MB ({parts})")
         if size > PAGE_BUDGET:
             problems.append(f"{rel} is {size / 1e6:.2f} MB with its twins, over the "
                             f"{PAGE_BUDGET / 1e6:.0f} MB budget: use fewer grid values")
-    lines.append(f"twins: pages with twins total {total / 1e6:.2f} MB "
-                 f"(budget {SITE_BUDGET / 1e6:.0f} MB)")
+    seconds = sum(float(m[3]) for p in Path(outdir).rglob("*.html")
+                  for m in TWIN_TAG.findall(p.read_text(encoding="utf-8", errors="replace")))
+    lines.append(f"twins: files holding twins total {total / 1e6:.2f} MB (budget "
+                 f"{SITE_BUDGET / 1e6:.0f} MB); drawing the frames took {seconds:.0f} s "
+                 f"(cached by the execution cache)")
     if total > SITE_BUDGET:
-        problems.append(f"pages with twins total {total / 1e6:.2f} MB, over the "
+        problems.append(f"files holding twins total {total / 1e6:.2f} MB, over the "
                         f"{SITE_BUDGET / 1e6:.0f} MB budget")
     return lines, problems

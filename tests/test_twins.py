@@ -184,13 +184,28 @@ def test_sensitivity_twin_reads_the_cell():
 
 # --------------------------------------------------------------------------- the build
 def test_site_report_applies_the_budgets(tmp_path):
-    head = '<div class="gtp-twin" id="twin-x" data-frames="3" data-bytes="1000" data-seconds="1.50">'
+    head = ('<div class="gtp-twin" id="twin-x" data-frames="3" data-bytes="1000" '
+            'data-seconds="1.50"><script class="gtp-twin-data">')
     (tmp_path / "small.html").write_text(head)
     (tmp_path / "big.html").write_text(head + "x" * (twins.PAGE_BUDGET + 1))
+    (tmp_path / "small.ipynb").write_text(json.dumps({"html": head}))
     (tmp_path / "plain.html").write_text("<p>no twin</p>")
     lines, problems = twins.site_report(tmp_path)
-    assert len(lines) == 3 and "small.html" in lines[1] and "3 frames" in lines[1]
+    assert len(lines) == 4 and "small.html" in lines[1] and "3 frames" in lines[1]
+    assert "small.ipynb" in lines[2] and "took 3 s" in lines[-1]
     assert len(problems) == 1 and "big.html" in problems[0] and "3 MB budget" in problems[0]
+    monkey = twins.SITE_BUDGET
+    try:
+        twins.SITE_BUDGET = twins.PAGE_BUDGET
+        assert len(twins.site_report(tmp_path)[1]) == 2
+    finally:
+        twins.SITE_BUDGET = monkey
+
+
+def test_stability_grid_twin_crosses_the_limit():
+    spec = twins.stability_grid_spec(w=2.0, y_forward=0.1, label=0.8)
+    keys = {f: spec.frame({"fraction": f, "steps": 60}).key for f in (0.25, 1.1, 2.5)}
+    assert "converged" in keys[0.25] and "oscillating" in keys[1.1] and "diverged" in keys[2.5]
 
 
 def test_book_site_drops_dead_widget_state():

@@ -39,7 +39,7 @@ __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", 
            "Twin", "with_twin", "static_twin", "building", "target_convergence_spec", "cosine_spec",
            "initialisation_spec", "training_spec", "sensitivity_spec", "stability_grid_spec",
            "site_report",
-           "PAPER_TAUS", "PAPER_ETAS", "NOTE"]
+           "PAPER_TAUS", "PAPER_ETAS", "NOTE", "NOTE_STATIC"]
 
 #: the paper's tau and eta values (Tables 1-3)
 PAPER_TAUS = (400.0, 100.0, 50.0, 25.0)
@@ -47,6 +47,10 @@ PAPER_ETAS = (0.01, 0.001, 0.0005, 0.0001, 2.5e-05, 5e-06)
 NOTE = ("Static copy of the panel: every frame was drawn when the book was built, with the "
         "panel's own code. The full panel runs live from the launch button (the rocket icon at "
         "the top of the page).")
+#: the note of a twin of a static figure (no live panel)
+NOTE_STATIC = ("Every frame was drawn when the book was built. In a live notebook (the launch "
+               "button, the rocket icon at the top of the page) the code named above draws any "
+               "setting.")
 #: budgets of the issue: bytes of one page, and of all twins of the site
 PAGE_BUDGET, SITE_BUDGET = 3_000_000, 25_000_000
 ENV = "GTP_TWINS"
@@ -333,7 +337,7 @@ def stability_grid_spec(w, y_forward, label, fractions=(0.1, 0.25, 0.5, 0.9, 1.1
     return TwinSpec("stability-grid", "Crossing the stability limit",
                     (Control("fraction", "τ / limit", tuple(fractions), default[0]),
                      Control("steps", "steps", tuple(steps), default[1], fmt="{:d}")),
-                    frame, meta={"limit": limit})
+                    frame, note=NOTE_STATIC, meta={"limit": limit})
 
 
 def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
@@ -477,7 +481,7 @@ def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity m
                     (Control("grid", "map", labels, labels[0], kind="select", fmt="{}"),
                      Control("tau", "τ", tuple(rows), paper[0] if paper[0] in rows else rows[0]),
                      Control("eta", "η", tuple(cols), paper[1] if paper[1] in cols else cols[0])),
-                    frame)
+                    frame, note=NOTE_STATIC)
 
 
 # --------------------------------------------------------------------------- the build

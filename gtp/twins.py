@@ -378,38 +378,45 @@ def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
 
 def initialisation_spec(panel, fan_ins=(10, 100), depths=(1, 10)):
     """Initialisation panel: the two most instructive controls are sliders, fan-in N (the
-    variance formulas scale with it) and depth (how the variance carries through layers);
-    the scheme is a select; inputs, data-aware first layer and activations stay at the
-    panel's values (they change the first layer only, which the live panel explores)."""
+    variance formulas scale with it) and depth (whether a scheme keeps the variance from
+    layer to layer); the scheme is a select, and so is a short list of (inputs, activations)
+    pairs: the panel's own, the paper's ReLU first layer, and the first real data set the
+    panel holds.  The data-aware first layer stays at the panel's value."""
     from .figures import initialisation as figs
     from .widgets.initialisation import panel_statistics
     fan_ins = tuple(sorted(set(fan_ins) | {panel.fan_in.value}))
     depths = tuple(sorted(set(depths) | {panel.depth.value}))
     schemes = tuple(o[1] for o in panel.scheme.options)
     names = tuple(o[0] for o in panel.scheme.options)
-    fixed = dict(inputs=panel.inputs.value, data_aware=panel.data_aware.value,
-                 acts=panel.acts.value)
+    act_names = {o[1]: o[0] for o in panel.acts.options}
+    other_acts = next(a for a in act_names if a != panel.acts.value)
+    pairs = [(panel.inputs.value, panel.acts.value), (panel.inputs.value, other_acts)]
+    pairs += [(name, panel.acts.value) for name in list(panel.datasets)[:1]]
+    setups = tuple(f"{i}|{a}" for i, a in pairs)
+    setup_labels = tuple(f"{i}, {act_names[a]}" for i, a in pairs)
+    data_aware = panel.data_aware.value
 
     def frame(v):
-        r = panel_statistics(v["fan_in"], v["depth"], fixed["inputs"], v["scheme"],
-                             fixed["data_aware"], fixed["acts"], panel.datasets)
-        fig = figs.widget_histograms(r["ys"], fixed["acts"])
+        inputs, acts = v["setup"].split("|")
+        r = panel_statistics(v["fan_in"], v["depth"], inputs, v["scheme"], data_aware, acts,
+                             panel.datasets)
+        fig = figs.widget_histograms(r["ys"], acts)
         png = _png_bytes(fig, 80)
         _close(fig)
         m, p = r["mc"], r["pred"]
         return Frame(png, f"last hidden layer Var(y) measured {m['var_y'][-1]:.4g} "
                           f"(predicted {p['var_y'][-1]:.4g}; U(y) has 0.05)")
 
-    note = NOTE + (f" Here inputs: {fixed['inputs']}; activations: "
-                   f"{dict((o[1], o[0]) for o in panel.acts.options)[fixed['acts']]}.")
     return TwinSpec("initialisation", "Hidden outputs at initialisation",
                     (Control("fan_in", panel.fan_in.description, fan_ins, panel.fan_in.value,
                              fmt="{:d}"),
                      Control("depth", panel.depth.description, depths, panel.depth.value,
                              fmt="{:d}"),
                      Control("scheme", panel.scheme.description, schemes, panel.scheme.value,
-                             kind="select", labels=names)),
-                    frame, note=note)
+                             kind="select", labels=names),
+                     Control("setup", "inputs, activations", setups, setups[0], kind="select",
+                             labels=setup_labels)),
+                    frame)
 
 
 def training_spec(panel, root=None, seed=0):

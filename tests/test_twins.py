@@ -152,6 +152,10 @@ def test_initialisation_twin_default_frame_is_the_live_panel():
     fr = spec.frame(spec.defaults)
     assert np.array_equal(twins.decode_pixels(fr.png), twins.decode_pixels(panel.output.value))
     assert f"{panel.result['mc']['var_y'][-1]:.4g}" in fr.key
+    setup = spec.controls[3]
+    assert [v.split("|")[1] for v in setup.values] == ["sigmoid", "paper"]   # no data sets here
+    relu = spec.frame(dict(spec.defaults, setup=setup.values[1]))
+    assert not np.array_equal(twins.decode_pixels(relu.png), twins.decode_pixels(fr.png))
 
 
 def test_training_twin_default_frame_is_the_live_panel():

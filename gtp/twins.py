@@ -15,7 +15,10 @@ widget (JupyterLab and Colab render the widget view), the HTML build shows the `
 twin in the same place (``_config.yml`` gives ``text/html`` priority over the widget view
 for the html builder).  Frames are drawn only in a book build (``_ext/book_site.py`` sets
 ``GTP_TWINS=1`` for the kernels it starts, or pass ``twin=True``), so a reader running
-the chapter live does not wait for them; the execution cache keeps them between builds.
+the chapter live does not wait for them; the execution cache keeps them between builds.  The
+cache is keyed on the chapter's code cells only: after a change in ``gtp/`` that alters a
+panel's frames, rebuild with ``make clean`` (or ``jcache notebook -p _build/.jupyter_cache
+invalidate book/<chapter>.md`` and touch the chapter).
 
 One spec function per panel (``target_convergence_spec``, ``cosine_spec``,
 ``initialisation_spec``, ``training_spec``, ``sensitivity_spec``) reads the panel's own

@@ -475,7 +475,7 @@ def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity m
     paper = paper or (400.0, 0.01)
 
     def frame(v):
-        g = grids[v["grid"]]
+        g = grids[v.get("grid", labels[0])]
         png = _png_bytes(F.cell_curve(g, v["tau"], v["eta"]), 72)
         cell = next((c for c in g["cells"] if c["tau"] == v["tau"] and c["eta"] == v["eta"]),
                     None)
@@ -487,10 +487,12 @@ def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity m
             key = f"validation accuracy {100 * cell['val_acc']:.1f}%"
         return Frame(png, key)
 
+    choose = (Control("grid", "map", labels, labels[0], kind="select", fmt="{}"),) \
+        if len(labels) > 1 else ()          # one map: nothing to choose
     return TwinSpec(name, title,
-                    (Control("grid", "map", labels, labels[0], kind="select", fmt="{}"),
-                     Control("tau", "τ", tuple(rows), paper[0] if paper[0] in rows else rows[0]),
-                     Control("eta", "η", tuple(cols), paper[1] if paper[1] in cols else cols[0])),
+                    choose + (Control("tau", "τ", tuple(rows), paper[0] if paper[0] in rows else rows[0]),
+                              Control("eta", "η", tuple(cols),
+                                      paper[1] if paper[1] in cols else cols[0])),
                     frame, note=NOTE_STATIC)
 
 

@@ -181,9 +181,12 @@ def test_sensitivity_twin_reads_the_cell():
     from gtp import sensitivity as sens
     g = sens.load("mnist-784-100-10-sigmoid")
     spec = twins.sensitivity_spec({"m": g}, paper=sens.paper_setting("mnist", (784, 100, 10)))
-    assert spec.defaults == {"grid": "m", "tau": 400.0, "eta": 0.01}
+    assert spec.defaults == {"tau": 400.0, "eta": 0.01}
     cell = next(c for c in g["cells"] if c["tau"] == 400.0 and c["eta"] == 0.01)
     assert spec.frame(spec.defaults).key == f"validation accuracy {100 * cell['val_acc']:.1f}%"
+    two = twins.sensitivity_spec({"m": g, "n": g})
+    assert [c.name for c in two.controls] == ["grid", "tau", "eta"]
+    assert [c.name for c in spec.controls] == ["tau", "eta"]          # one map: no menu
 
 
 # --------------------------------------------------------------------------- the build

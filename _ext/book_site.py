@@ -31,6 +31,7 @@
 The chapter's own ``.ipynb`` download (with outputs) comes from sphinx-book-theme; it is
 made portable in the same way as the Colab copy.
 """
+import os
 import posixpath
 import re
 import shutil
@@ -375,7 +376,33 @@ def finish(app, exc):
             shutil.copy2(icon, Path(app.outdir) / "favicon.ico")
 
 
+# --- static twins of the panels (gtp/twins.py) ------------------------------------------
+
+def drop_widget_state(app, pagename, templatename, context, doctree):
+    """html-page-context: the pages show the panels' static twins, so the live widgets'
+    saved state (myst-nb's ``application/vnd.jupyter.widget-state+json`` script) is dead
+    weight: drop it (``nb_ipywidgets_js: {}`` in _config.yml drops the CDN loaders)."""
+    context["script_files"] = [
+        js for js in context.get("script_files", [])
+        if "widget-state" not in str(getattr(js, "attributes", {}).get("type", ""))]
+
+
+def report_twins(app, exc):
+    """build-finished: print the size of every page with twins; a budget overrun warns."""
+    if exc is None and app.builder.format == "html":
+        from gtp.twins import site_report
+        lines, problems = site_report(app.outdir)
+        for line in lines:
+            LOGGER.info(line)
+        for problem in problems:
+            LOGGER.warning(f"twins: {problem}")
+
+
 def setup(app):
+    # Kernels started by the build inherit this: chapters then draw the twins' frames.
+    os.environ.setdefault("GTP_TWINS", "1")
+    app.connect("html-page-context", drop_widget_state, priority=890)
+    app.connect("build-finished", report_twins)
     app.add_config_value("gtp_colab_branch", "gh-pages", "html")
     # pip requirement the notebook copies install; by default the repository at the built commit
     app.add_config_value("gtp_requirement", "", "html")

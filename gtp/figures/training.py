@@ -20,7 +20,7 @@ from .style import COLUMN_WIDTH, PALETTE, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
            "misclassified", "misclassified_indices", "heatmap", "ridge", "row_curves",
-           "gap_figure"]
+           "gap_figure", "cell_curve"]
 
 
 def _styled(fn):
@@ -398,4 +398,25 @@ def gap_figure(rows, title=None):
     fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     if title:
         ax.set_title(title, fontsize=11)
+    return fig
+
+
+def cell_curve(grid, tau, eta):
+    """Validation accuracy after every epoch of the cell (``tau``, ``eta``) of a
+    ``gtp.sensitivity`` tau x eta grid (the sensitivity twin's frame; small and fast)."""
+    fig, ax = new_figure(1, 1, height=2.4, width=COLUMN_WIDTH * 0.6, layout=None)
+    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.22, top=0.86)
+    cell = next((c for c in grid["cells"] if c["tau"] == tau and c["eta"] == eta), None)
+    acc = (cell or {}).get("val_acc_epochs") or []
+    if acc and not cell["diverged"]:
+        ax.plot(range(len(acc)), 100 * np.asarray(acc, dtype=float), "-o", ms=4,
+                color=PALETTE["orange"])
+        ax.set_xticks(range(len(acc)))
+    else:
+        ax.text(0.5, 0.5, "diverged" if cell and cell["diverged"] else "not computed",
+                ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation acc. (%)")
+    ax.set_title(f"$\\tau$ = {tau:g}, $\\eta$ = {eta:g}", fontsize=11)
     return fig

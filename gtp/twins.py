@@ -428,6 +428,7 @@ def training_spec(panel, root=None, seed=0):
     ``results/table*/`` (seed ``seed``) and drawn by the panel's own figure function."""
     from .figures import training as F
     from .paper import RESULTS_ROOT, ROWS
+    from .widgets.training import run_title
     root = Path(root or RESULTS_ROOT)
     variants = (("gtp", "GTP, printed tau and eta"), ("gtp-tuned", "GTP, tuned on validation"),
                 ("backprop", "backprop"))
@@ -448,7 +449,7 @@ def training_spec(panel, root=None, seed=0):
         rec = json.loads((root / f"table{r.table}" /
                           f"{r.dataset}-{r.net}-{v['rule']}-s{seed}.json").read_text())
         cfg = rec["config"]
-        title = f"{cfg['dataset']} {'-'.join(map(str, cfg['sizes']))}, {cfg['rule']}"
+        title = run_title(cfg["dataset"], cfg["sizes"], cfg["rule"])
         fig = F.training_figure(rec["epochs"], title=title)
         png = _png_bytes(fig, 80)
         last = rec["epochs"][-1]

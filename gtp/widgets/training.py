@@ -34,7 +34,7 @@ from ..network import predict
 from ..train import TrainConfig, load_splits, train
 
 __all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
-           "paper_networks", "parse_sizes", "resolve_acts", "make_config", "run_training",
+           "paper_networks", "run_title", "parse_sizes", "resolve_acts", "make_config", "run_training",
            "load_data", "one_blas_thread", "TrainingPanel", "training_panel"]
 
 #: the panel's defaults: MNIST 784-100-10, GTP (zero start) with the paper's tau and eta,
@@ -62,6 +62,11 @@ def paper_networks(dataset):
     """The paper's rows for ``dataset``: ``[(net, tau, eta, table), ...]`` (Tables 1-3)."""
     from ..reproduce import ROWS
     return [(r.net, float(r.tau), float(r.eta), r.table) for r in ROWS if r.dataset == dataset]
+
+
+def run_title(dataset, sizes, rule):
+    """Title of a run's learning curves (the live panel and its static twin)."""
+    return f"{dataset} {'-'.join(map(str, sizes))}, {get_rule(rule).label}"
 
 
 def parse_sizes(text, n_in, n_out):
@@ -411,8 +416,7 @@ class TrainingPanel:
     def redraw(self):
         """Draw the learning curves and cosines of the entries so far into ``curves``."""
         cfg = self.config
-        title = None if cfg is None else \
-            f"{cfg.dataset} {'-'.join(map(str, cfg.sizes))}, {get_rule(cfg.rule).label}"
+        title = None if cfg is None else run_title(cfg.dataset, cfg.sizes, cfg.rule)
         fig = F.training_figure(list(self.epochs), title=title)
         self.figure = fig
         self.curves.value = F.png_bytes(fig)

@@ -8,7 +8,6 @@ shows each exactly once.  Inputs are the records of ``gtp.train.train`` (their
 of ``gtp.sensitivity``.
 """
 import functools
-import io
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -16,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import results as R
-from .style import COLUMN_WIDTH, PALETTE, style
+from .style import COLUMN_WIDTH, PALETTE, png_bytes, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
            "misclassified", "misclassified_indices", "heatmap", "ridge", "good_products",
@@ -50,13 +49,6 @@ def new_figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, layout="constra
     fig = Figure(figsize=(width, height), layout=layout)
     axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
-
-
-def png_bytes(fig, dpi=80):
-    """The figure as PNG bytes (for ``ipywidgets.Image``)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def _series(epochs, key):

@@ -19,8 +19,9 @@ from jupytext.config import load_jupytext_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-#: what ipykernel's ``python3`` kernel reports; JupyterLab writes it into the notebook
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+#: what ipykernel's ``python3`` kernel reports, in the order JupyterLab writes it into the
+#: notebook when the kernel starts (jupytext keeps that order)
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 PLUMBING = "remove-cell"
 COLLAPSED = {"source_hidden": True}
 
@@ -58,8 +59,7 @@ def as_jupyterlab_saves(path):
     """What JupyterLab's save writes for an unedited chapter after running it: the
     notebook as read, plus the metadata a running kernel and the widgets add."""
     nb = read(path)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3",
                                     "version": sys.version.split()[0]}
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}

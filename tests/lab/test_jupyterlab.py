@@ -207,14 +207,19 @@ def close_all(driver, path):
 NOT_ERRORS = re.compile(r"Cross reference target was not found")
 
 
-def console_errors(driver):
-    return [m for m in helpers.console_errors(driver.get_log("browser")) if not NOT_ERRORS.search(m)]
+def console_errors(driver, stage, seen):
+    """Append to ``seen`` the console errors logged since the last call, with ``stage``."""
+    seen += [(stage, m) for m in helpers.console_errors(driver.get_log("browser"))
+             if not NOT_ERRORS.search(m)]
+    return seen
 
 
-def test_theory_chapter_and_figure_2_panel(lab, driver, originals):
+def test_theory_chapter_and_figure_2_panel(driver, lab, originals):
     info = open_chapter(driver, lab, THEORY)
+    errors = console_errors(driver, "open", [])
     assert "jp-NotebookPanel" in info["classes"], f"{THEORY} opened as {info['classes']}, not a notebook"
     result = run_all(driver, THEORY, 300)
+    console_errors(driver, "run all", errors)
     shot(driver, "target-convergence-run")
     check_run(result)
     root = panel_root(driver, THEORY, "1.2 x limit")
@@ -226,36 +231,38 @@ def test_theory_chapter_and_figure_2_panel(lab, driver, originals):
     for _ in range(8):
         handle.send_keys(Keys.ARROW_RIGHT)
     digest = changed_and_drawn(driver, root, digest, "moving the tau slider")
+    console_errors(driver, "tau slider", errors)
     for label in ("1.2 x limit", "0.5 x limit", "1.2 x limit", "0.5 x limit"):
         button = [b for b in root.find_elements("css selector", "button") if label in b.text][0]
         button.click()
         digest = changed_and_drawn(driver, root, digest, f"pressing 'tau = {label}'")
         shot(driver, f"target-convergence-{label.replace(' ', '')}")
+        console_errors(driver, label, errors)
     ratio = float(re.search(r"tau / limit = ([0-9.]+)", root.text).group(1))
     assert abs(ratio - 0.5) < 0.01, root.text
-    errors = console_errors(driver)
-    assert errors == [], errors
     close_all(driver, THEORY)
     assert (ROOT / THEORY).read_bytes() == originals[THEORY], f"{THEORY} changed on disk"
+    assert errors == [], errors
 
 
-def test_initialisation_chapter(lab, driver, originals):
+def test_initialisation_chapter(driver, lab, originals):
     info = open_chapter(driver, lab, INIT)
     assert "jp-NotebookPanel" in info["classes"], f"{INIT} opened as {info['classes']}"
     result = run_all(driver, INIT, 400)
     shot(driver, "init-in-practice-run")
+    errors = console_errors(driver, "run all", [])
     check_run(result)
-    errors = console_errors(driver)
-    assert errors == [], errors
     close_all(driver, INIT)
     assert (ROOT / INIT).read_bytes() == originals[INIT], f"{INIT} changed on disk"
+    assert errors == [], errors
 
 
-def test_training_chapter_and_panel(lab, driver, originals):
+def test_training_chapter_and_panel(driver, lab, originals):
     info = open_chapter(driver, lab, TRAINING)
     assert "jp-NotebookPanel" in info["classes"], f"{TRAINING} opened as {info['classes']}"
     result = run_all(driver, TRAINING, 900)
     shot(driver, "train-yourself-run")
+    errors = console_errors(driver, "run all", [])
     check_run(result)
     root = panel_root(driver, TRAINING, "Start")
     assert root is not None, "the training panel is not displayed"
@@ -283,10 +290,10 @@ def test_training_chapter_and_panel(lab, driver, originals):
     assert kernel(driver, TRAINING, "print(panel.running)").strip() == "False"
     shot(driver, "train-yourself-stopped")
     assert stopped_after < 10, stopped_after
-    errors = console_errors(driver)
-    assert errors == [], errors
+    console_errors(driver, "start and stop", errors)
     close_all(driver, TRAINING)
     assert (ROOT / TRAINING).read_bytes() == originals[TRAINING], f"{TRAINING} changed on disk"
+    assert errors == [], errors
 
 
 def test_every_chapter_is_unchanged(originals):

@@ -14,11 +14,8 @@ from ..figures import theory as figs
 from ..figures.style import png_bytes
 from .base import Panel, log_slider, paper_values
 
-__all__ = ["PNG_DPI", "euler_controls", "TargetConvergencePanel", "target_convergence_panel",
+__all__ = ["euler_controls", "TargetConvergencePanel", "target_convergence_panel",
            "CosinePanel", "cosine_panel"]
-
-#: resolution of the theory panels' images (``figures.style.png_bytes``)
-PNG_DPI = 72
 
 
 def euler_controls(tau, steps, start, tau_max, steps_max, per_decade=100, width="90px"):
@@ -103,7 +100,7 @@ class TargetConvergencePanel(Panel):
         self.message.value = (f"tau / limit = {ratio:.2f} (limit 2 / C''(y*) = "
                               f"{r['tau_limit']:.3g}); minimiser y* = {r['y_star']:.4f}; "
                               f"last target = {r['path'][-1]:.4g}: <b>{r['status']}</b>")
-        self.output.value = png_bytes(self._figure.fig, PNG_DPI)   # one swap: never half-drawn
+        self.output.value = png_bytes(self._figure.fig)   # one swap: never half-drawn
 
 
 def target_convergence_panel(**kwargs):
@@ -159,7 +156,7 @@ class CosinePanel(Panel):
                 " <b>The targets diverged for some input at this setting.</b>")
         self.message.value = ("mean cosine with backprop per weight matrix: "
                               + ", ".join(f"W_{l}: {c:+.3f}" for l, c in enumerate(cos)) + note)
-        self.output.value = png_bytes(self._figure.fig, PNG_DPI)
+        self.output.value = png_bytes(self._figure.fig)
 
 
 def cosine_panel(**kwargs):

@@ -72,6 +72,20 @@ def test_is_blank_tells_blank_from_drawn():
     assert is_blank(empty.getvalue()) and is_blank(b"")
 
 
+def test_one_figure_factory_and_one_encoder():
+    from gtp.figures.style import COLUMN_WIDTH, figure, png_bytes
+    before = set(plt.get_fignums())
+    fig, ax = figure(height=2.0, pyplot=False)               # what a panel redraws
+    assert set(plt.get_fignums()) == before and tuple(fig.get_size_inches()) == (COLUMN_WIDTH, 2.0)
+    ax.plot([0, 1], [1, 0])
+    png = png_bytes(fig, dpi=50)
+    assert Image.open(io.BytesIO(png)).size == (int(COLUMN_WIDTH * 50), 100) and not is_blank(png)
+    fig2, axes = figure(1, 2, pyplot=True)                    # what a chapter shows inline
+    assert len(axes) == 2 and fig2.number in plt.get_fignums()
+    png_bytes(fig2)                                           # encoded and released from pyplot
+    assert fig2.number not in plt.get_fignums()
+
+
 def test_target_convergence_buttons_and_slider_from_two_threads():
     p = wt.TargetConvergencePanel(steps=60)
     shown = record_images(p.output)

@@ -66,7 +66,8 @@ class Lab:
                 time.sleep(0.5)
 
     def url(self, path):
-        return f"{self.base}/lab/tree/{path}?token={self.token}"
+        """The address of ``path`` in a fresh workspace (no tab of an earlier page restored)."""
+        return f"{self.base}/lab/tree/{path}?token={self.token}&reset"
 
     def close(self):
         if self.proc.poll() is None:

@@ -13,13 +13,16 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup book test lint pytest nbval book-strict browser clean help
+.PHONY: setup book test lint pytest nbval book-strict browser lab chapters clean help
 help:
 	@echo "make book   build the book (executing every chapter) into _build/html"
 	@echo "make lint   ruff: lint and import order of the whole tree (pyproject.toml)"
 	@echo "make test   lint, run unit tests, validate every chapter with nbval, strict book build,"
 	@echo "            then open every page in headless chromium (make browser)"
-	@echo "make setup  create .venv and install requirements.txt (both targets do this)"
+	@echo "make setup  create .venv, install requirements.txt and the JupyterLab settings"
+	@echo "            (chapters open as notebooks: .venv/bin/jupyter lab, see README)"
+	@echo "make lab    the chapters as live notebooks in a real JupyterLab (headless chromium)"
+	@echo "make chapters  rewrite chapters into the form JupyterLab saves (after editing by hand)"
 	@echo "make clean  remove _build (not the data cache)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -28,7 +31,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# JupyterLab settings of the environment, from the one copy Binder's postBuild also installs:
+# Markdown chapters open as notebooks (jupytext) by double-click and by URL.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): binder/overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp binder/overrides.json $@
+
+setup: $(STAMP) $(LAB_SETTINGS)
 
 # Chapters run as in a reader's Jupyter: without any MPLBACKEND from the caller's
 # environment, so that ipykernel's inline backend draws the figures; under Agg every
@@ -44,7 +54,7 @@ lint: $(STAMP)
 
 # tests/browser needs the built book: it runs after book-strict (make browser).
 pytest: $(STAMP)
-	$(PY) -m pytest -n 2 tests --ignore=tests/browser
+	$(PY) -m pytest -n 2 tests --ignore=tests/browser --ignore=tests/lab
 
 nbval: $(STAMP)
 	rm -rf _build/ipynb
@@ -60,13 +70,21 @@ book-strict: $(STAMP)
 browser: $(STAMP)
 	$(PY) -m pytest tests/browser
 
+# The chapters as live notebooks in a real JupyterLab started from $(VENV) with fresh user
+# settings (skips without chromium, like browser); screenshots in _build/screenshots/lab/.
+lab: $(STAMP) $(LAB_SETTINGS)
+	$(PY) -m pytest -p no:cacheprovider tests/lab
+
+chapters: $(STAMP)
+	$(PY) tests/lab/chapters.py
+
 # Every chapter's notebook copy (Colab, Binder, download) run in a fresh venv holding only
 # gtp and ipykernel; part of make pytest (tests/test_colab.py), here on its own.
 .PHONY: colab
 colab: $(STAMP)
 	$(PY) -m pytest -n 2 tests/test_colab.py
 
-test: lint pytest nbval book-strict browser
+test: lint pytest nbval book-strict browser lab
 
 clean:
 	rm -rf _build

@@ -30,6 +30,7 @@ import html
 import io
 import itertools
 import json
+import math
 import os
 import re
 import time
@@ -38,6 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .figures.style import png_bytes
+from .paper import ROWS
+
 __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", "twin_html",
            "Twin", "with_twin", "static_twin", "building", "target_convergence_spec", "cosine_spec",
            "initialisation_spec", "training_spec", "sensitivity_spec", "stability_grid_spec",
@@ -45,8 +49,8 @@ __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", 
            "PAPER_TAUS", "PAPER_ETAS", "NOTE", "NOTE_STATIC"]
 
 #: the paper's tau and eta values (Tables 1-3)
-PAPER_TAUS = (400.0, 100.0, 50.0, 25.0)
-PAPER_ETAS = (0.01, 0.001, 0.0005, 0.0001, 2.5e-05, 5e-06)
+PAPER_TAUS = tuple(sorted({float(r.tau) for r in ROWS}, reverse=True))
+PAPER_ETAS = tuple(sorted({float(r.eta) for r in ROWS}, reverse=True))
 NOTE = ("Static copy of the panel: every frame was drawn when the book was built, with the "
         "panel's own code. The full panel runs live from the launch button (the rocket icon at "
         "the top of the page).")
@@ -57,12 +61,6 @@ NOTE_STATIC = ("Every frame was drawn when the book was built. In a live noteboo
 #: budgets of the issue: bytes of one page, and of all twins of the site
 PAGE_BUDGET, SITE_BUDGET = 3_000_000, 25_000_000
 ENV = "GTP_TWINS"
-
-
-def _png_bytes(fig, dpi):
-    """The live panels' PNG encoder (the one import site: swap it for the shared one here)."""
-    from .figures.training import png_bytes
-    return png_bytes(fig, dpi=dpi)
 
 
 def _close(fig):
@@ -279,8 +277,12 @@ def _merge(*groups):
     return tuple(sorted(out))
 
 
-def _in_range(values, lo, hi):
-    return [v for v in values if lo <= v <= hi]
+def _on_slider(slider, values):
+    """``values`` as the live ``LogSlider`` would take them (nearest option, in range), so
+    every frame is a setting the live panel can show."""
+    opts = slider._options_values
+    return [min(opts, key=lambda o: abs(math.log(o / v))) for v in values
+            if slider.min <= v <= slider.max]
 
 
 def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(1, 10, 25, 80)):
@@ -290,9 +292,8 @@ def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(
     from .figures import theory as figs
     w, label, y_forward = panel.w.value, panel.label.value, panel.y_forward
     limit = dynamics.two_neuron_stability_limit(w, label)
-    lo, hi = 10 ** panel.tau.min, 10 ** panel.tau.max
-    taus = _merge([panel.tau.value], _in_range([f * limit for f in fractions], lo, hi),
-                  _in_range(PAPER_TAUS, lo, hi))
+    taus = _merge([panel.tau.value], _on_slider(panel.tau, [f * limit for f in fractions]),
+                  _on_slider(panel.tau, PAPER_TAUS))
     steps = tuple(sorted(set(steps) | {panel.steps.value}))
     starts = tuple(o if isinstance(o, str) else o[1] for o in panel.start.options)
     drawn = []
@@ -305,7 +306,7 @@ def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(
             _close(drawn[0].fig)
         else:
             drawn[0].update(r)
-        png = _png_bytes(drawn[0].fig, 72)
+        png = png_bytes(drawn[0].fig)
         err = abs(r["path"][-1] - r["y_star"])
         return Frame(png, f"tau / limit = {r['tau'] / r['tau_limit']:.2f}, {r['status']}, "
                           f"final error |y_T - y*| = {err:.2g}")
@@ -330,7 +331,7 @@ def stability_grid_spec(w, y_forward, label, fractions=(0.1, 0.25, 0.5, 0.9, 1.1
     def frame(v):
         fig = figs.tau_grid((v["fraction"],), steps=v["steps"], w=w, y_forward=y_forward,
                             label=label)
-        png = _png_bytes(fig, 72)
+        png = png_bytes(fig)
         _close(fig)
         r = dynamics.euler_vs_exact(w=w, y_forward=y_forward, label=label,
                                     tau=v["fraction"] * limit, steps=v["steps"])
@@ -348,8 +349,7 @@ def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
     start, for the panel's network and inputs."""
     from . import decomposition
     from .figures import theory as figs
-    lo, hi = 10 ** panel.tau.min, 10 ** panel.tau.max
-    taus = _merge([panel.tau.value], _in_range(taus, lo, hi), _in_range(PAPER_TAUS, lo, hi))
+    taus = _merge([panel.tau.value], _on_slider(panel.tau, taus), _on_slider(panel.tau, PAPER_TAUS))
     steps = tuple(sorted(set(steps) | {panel.steps.value}))
     starts = tuple(o if isinstance(o, str) else o[1] for o in panel.start.options)
     cache, drawn = {}, []
@@ -366,7 +366,7 @@ def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
             _close(drawn[0].fig)
         else:
             drawn[0].update(cos, title)
-        png = _png_bytes(drawn[0].fig, 72)
+        png = png_bytes(drawn[0].fig)
         return Frame(png, "mean cosine with backprop " +
                      ", ".join(f"W_{k} {c:+.3f}" for k, c in enumerate(cos)))
 
@@ -404,7 +404,7 @@ def initialisation_spec(panel, fan_ins=(10, 100), depths=(1, 10)):
         r = panel_statistics(v["fan_in"], v["depth"], inputs, v["scheme"], data_aware, acts,
                              panel.datasets)
         fig = figs.widget_histograms(r["ys"], acts)
-        png = _png_bytes(fig, 80)
+        png = png_bytes(fig)
         _close(fig)
         m, p = r["mc"], r["pred"]
         return Frame(png, f"last hidden layer Var(y) measured {m['var_y'][-1]:.4g} "
@@ -427,7 +427,7 @@ def training_spec(panel, root=None, seed=0):
     settings, GTP tuned on validation, backprop), read from the committed result files of
     ``results/table*/`` (seed ``seed``) and drawn by the panel's own figure function."""
     from .figures import training as F
-    from .paper import RESULTS_ROOT, ROWS
+    from .paper import RESULTS_ROOT
     from .widgets.training import run_title
     root = Path(root or RESULTS_ROOT)
     variants = (("gtp", "GTP, printed tau and eta"), ("gtp-tuned", "GTP, tuned on validation"),
@@ -451,7 +451,7 @@ def training_spec(panel, root=None, seed=0):
         cfg = rec["config"]
         title = run_title(cfg["dataset"], cfg["sizes"], cfg["rule"])
         fig = F.training_figure(rec["epochs"], title=title)
-        png = _png_bytes(fig, 80)
+        png = png_bytes(fig)
         last = rec["epochs"][-1]
         key = (f"tau {cfg['tau']:g}, eta {cfg['eta']:g}, activations {cfg['acts']}, {rec['status']} after "
                f"{last['epoch']} epochs, final test accuracy {100 * last['test_acc']:.2f}%")
@@ -477,7 +477,7 @@ def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity m
 
     def frame(v):
         g = grids[v.get("grid", labels[0])]
-        png = _png_bytes(F.cell_curve(g, v["tau"], v["eta"]), 72)
+        png = png_bytes(F.cell_curve(g, v["tau"], v["eta"]))
         cell = next((c for c in g["cells"] if c["tau"] == v["tau"] and c["eta"] == v["eta"]),
                     None)
         if cell is None:

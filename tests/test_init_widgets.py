@@ -94,6 +94,7 @@ def test_failure_is_reported_not_raised(panel, monkeypatch):
     assert panel.table.value == ""
 
 
-def test_widget_builder():
-    box = w.initialisation_panel(fan_in=20, depth=1)
-    assert box.children and hasattr(box, "children")
+def test_builder_returns_the_panel():
+    p = w.initialisation_panel(fan_in=20, depth=1)
+    assert isinstance(p, w.InitialisationPanel) and p.widget.children
+    assert "application/vnd.jupyter.widget-view+json" in p._repr_mimebundle_()

@@ -72,7 +72,7 @@ def test_changes_during_a_run_apply_to_the_next_run():
     p = T.TrainingPanel(loader=slow_loader, n_train=1000, epochs=1)
     p.start()
     assert p.running and p.start_button.disabled
-    p.tau.value = 3.0
+    p.tau.value = 25.0
     p.epochs_slider.value = 4
     assert "next run" in p.note.value and "epochs" in p.note.value
     assert p.start() is False                         # a second Start is refused
@@ -82,7 +82,7 @@ def test_changes_during_a_run_apply_to_the_next_run():
     assert seen[0]["tau"] == 400.0 and seen[0]["epochs"] == 1   # the run kept its copy
     p.start()
     assert p.join(timeout=60)
-    assert p.record["config"]["tau"] == 3.0 and p.record["config"]["epochs"] == 4
+    assert p.record["config"]["tau"] == 25.0 and p.record["config"]["epochs"] == 4
 
 
 def test_stop_ends_the_run_cleanly_and_keeps_the_weights():
@@ -125,7 +125,7 @@ def test_dataset_change_offers_its_paper_networks_and_their_settings():
     assert (p.tau.value, p.eta.value) == (50.0, 0.001)
     assert p.n_train.max == 45000
     p.network.value = "3072-500-500-500-10"
-    assert p.eta.value == pytest.approx(5e-6)
+    assert p.eta.value == 5e-6 and p.eta.label == "5e-06"
     p.dataset.value = "fashion-mnist"
     assert p.network.value == "784-100-10" and p.tau.value == 100.0
 

@@ -3,10 +3,13 @@
 Figures are drawn at the book's column width (about 7 inches) with fonts of at
 least 10 pt, so that text stays legible in the rendered page.
 """
+import io
+import threading
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), safe for the common forms of colour blindness.
 PALETTE = {
@@ -32,9 +35,36 @@ def style():
         yield
 
 
-def figure(nrows=1, ncols=1, height=3.2, **kwargs):
-    """A new ``(fig, axes)`` pair at column width in the book's style (not pyplot-managed
-    beyond creation, so it can be closed and re-drawn by widgets)."""
-    with style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(COLUMN_WIDTH, height), **kwargs)
+#: Held while matplotlib creates or renders a figure.  Panels redraw from widget-message
+#: threads and training threads; matplotlib is not thread-safe (pyplot's figure list, font
+#: and text caches are shared), so no two figures are ever built or drawn at once.
+DRAW_LOCK = threading.RLock()
+
+
+def figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, pyplot=True, **kwargs):
+    """The book's one figure factory: a new ``(fig, axes)`` pair at column width in the
+    book's style.  ``pyplot=True`` registers the figure with pyplot (chapters display it
+    inline, then close it); ``pyplot=False`` gives a free-standing ``Figure`` that only
+    ``png_bytes`` renders (what live panels redraw).  ``kwargs`` go to ``subplots``;
+    ``layout`` (e.g. ``"constrained"``) to the figure."""
+    layout = kwargs.pop("layout", None)
+    with DRAW_LOCK, style():
+        if pyplot:
+            fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout=layout,
+                                     **kwargs)
+        else:
+            fig = Figure(figsize=(width, height), layout=layout)
+            axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def png_bytes(fig, dpi=80):
+    """The book's one PNG encoder: ``fig`` rendered to PNG bytes (what panels show in an
+    ``ipywidgets.Image``), under ``DRAW_LOCK``.  The figure is released from pyplot first,
+    so no figure is left open behind a panel (it stays usable: panels move its artists
+    and encode it again)."""
+    buf = io.BytesIO()
+    with DRAW_LOCK:
+        plt.close(fig)
+        fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

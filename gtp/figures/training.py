@@ -8,15 +8,13 @@ shows each exactly once.  Inputs are the records of ``gtp.train.train`` (their
 of ``gtp.sensitivity``; tables come from ``gtp.report``.  These functions only draw.
 """
 import functools
-import io
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..report import STATUS_DONE, columns, kind_colour, kind_label
 from ..sensitivity import best_cell, grid_matrix
-from .style import COLUMN_WIDTH, PALETTE, style
+from .style import COLUMN_WIDTH, PALETTE, figure, png_bytes, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
            "misclassified", "misclassified_indices", "heatmap", "ridge", "row_curves",
@@ -35,16 +33,8 @@ def _styled(fn):
 def new_figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, layout="constrained", **kwargs):
     """``(fig, axes)`` at column width, not managed by pyplot (thread-safe; call inside
     ``style()``).  ``layout=None`` skips the layout engine (faster redraws)."""
-    fig = Figure(figsize=(width, height), layout=layout)
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
-    return fig, axes
-
-
-def png_bytes(fig, dpi=80):
-    """The figure as PNG bytes (for ``ipywidgets.Image``)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return figure(nrows, ncols, height=height, width=width, pyplot=False, layout=layout,
+                  squeeze=True, **kwargs)
 
 
 def _series(epochs, key):

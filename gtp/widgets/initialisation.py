@@ -4,17 +4,16 @@
 whether the first layer uses measured input statistics, and the activations) ->
 histograms of the hidden outputs and a table of predicted against measured variances,
 layer by layer.  The computation is ``panel_statistics`` (a plain function); the panel
-only draws it.  Tests drive the panel by setting ``.value`` on its controls.
+only draws it.  Tests drive the panel by setting ``.value`` on its controls.  It is a
+``Panel``: redraws are serialised (the last value set wins).
 """
-import html
-import io
-
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import init
 from ..figures import initialisation as figs
+from ..figures.style import png_bytes
+from .base import Panel
 
 __all__ = ["SYNTHETIC_INPUTS", "sample_inputs", "panel_statistics", "InitialisationPanel",
            "initialisation_panel"]
@@ -87,16 +86,7 @@ def _table_html(r):
             + head + "".join(rows) + "</table>")
 
 
-def _png(fig, dpi=80):
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=dpi)
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
-
-
-class InitialisationPanel:
+class InitialisationPanel(Panel):
     """Controls -> ``panel_statistics`` -> histograms and a table.
 
     Attributes: ``fan_in``, ``depth``, ``inputs``, ``scheme``, ``data_aware``, ``acts``
@@ -107,6 +97,7 @@ class InitialisationPanel:
 
     def __init__(self, datasets=None, fan_in=300, depth=4, inputs="uniform [0, 1]",
                  scheme="paper", acts="sigmoid"):
+        super().__init__()
         self.datasets = dict(datasets or {})
         style = {"description_width": "110px"}
         lay = widgets.Layout(width="380px")
@@ -129,7 +120,7 @@ class InitialisationPanel:
         self.output = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self.result = None
         for c in self.controls:
-            c.observe(self._on_change, names="value")
+            c.observe(self.redraw, names="value")
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.fan_in, self.depth, self.inputs]),
                           widgets.VBox([self.scheme, self.data_aware, self.acts])]),
@@ -140,23 +131,17 @@ class InitialisationPanel:
     def controls(self):
         return (self.fan_in, self.depth, self.inputs, self.scheme, self.data_aware, self.acts)
 
-    def _on_change(self, _change):
-        self.redraw()
+    def show_error(self, err):
+        self.result = None
+        super().show_error(err)
+        self.table.value = ""
 
-    def redraw(self):
-        """Recompute and redraw; on any failure show the reason instead of raising."""
-        try:
-            r = panel_statistics(self.fan_in.value, self.depth.value, self.inputs.value,
-                                 self.scheme.value, self.data_aware.value, self.acts.value,
-                                 self.datasets)
-            fig = figs.widget_histograms(r["ys"], self.acts.value)
-            png = _png(fig)
-        except Exception as err:          # a panel must never raise: say what happened
-            self.result = None
-            self.message.value = (f"<b style='color:#D55E00'>Cannot compute this setting:</b> "
-                                  f"{html.escape(str(err))}")
-            self.table.value = ""
-            return
+    def draw(self):
+        """Recompute and redraw (a failure goes to ``show_error``, never to the notebook)."""
+        r = panel_statistics(self.fan_in.value, self.depth.value, self.inputs.value,
+                             self.scheme.value, self.data_aware.value, self.acts.value,
+                             self.datasets)
+        png = png_bytes(figs.widget_histograms(r["ys"], self.acts.value))
         self.result = r
         self.output.value = png
         m, v = r["input_stats"]
@@ -171,5 +156,5 @@ class InitialisationPanel:
 
 
 def initialisation_panel(datasets=None, **kwargs):
-    """Build an ``InitialisationPanel`` and return its widget (for a chapter cell)."""
-    return InitialisationPanel(datasets, **kwargs).widget
+    """Build an ``InitialisationPanel`` and return it (display the panel)."""
+    return InitialisationPanel(datasets, **kwargs)

@@ -4,45 +4,36 @@
 steps, the starting point, the label and the weight; the Euler path is drawn
 against the exact solution of eq. 3 and the status (converged, oscillating, ...)
 is reported in words.  Every callback is a plain method, so tests drive the panel
-by setting ``.value`` and calling ``.click()``.
+by setting ``.value`` and calling ``.click()``.  Both panels are ``Panel``s: redraws are
+serialised (the last value set wins).
 """
-import io
-
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 
 from .. import dynamics
 from ..figures import theory as figs
+from ..figures.style import png_bytes
+from .base import Panel, log_slider, paper_values
 
-__all__ = ["png_bytes", "euler_controls", "TargetConvergencePanel", "target_convergence_panel", "CosinePanel",
-           "cosine_panel"]
-
-
-def png_bytes(fig, dpi=72):
-    """Render ``fig`` to PNG bytes (panels show figures as images) and release it from
-    pyplot, so that no figure is left open behind a panel."""
-    plt.close(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+__all__ = ["euler_controls", "TargetConvergencePanel", "target_convergence_panel",
+           "CosinePanel", "cosine_panel"]
 
 
-def euler_controls(tau, steps, start, tau_max_exp, steps_max, tau_step=0.01, width="90px"):
-    """The three controls both panels share: a log-scale ``tau`` slider (10^-1 to
-    10^tau_max_exp), a ``steps`` slider and the ``start`` toggle (given value first)."""
+def euler_controls(tau, steps, start, tau_max, steps_max, per_decade=100, width="90px"):
+    """The three controls both panels share: a log-scale ``tau`` slider (0.1 to
+    ``tau_max``, ``per_decade`` values per factor 10, plus the paper's values of tau and
+    ``tau`` itself), a ``steps`` slider and the ``start`` toggle (given value first)."""
     style = {"description_width": width}
     lay = widgets.Layout(width="420px")
     others = [s for s in ("activation", "zero") if s != start]
-    return (widgets.FloatLogSlider(value=tau, base=10, min=-1, max=tau_max_exp,
-                                   step=tau_step,
-                                   description="tau", style=style, layout=lay),
+    return (log_slider("tau", tau, 0.1, tau_max, per_decade, exact=paper_values("tau"),
+                       style=style, layout=lay),
             widgets.IntSlider(value=steps, min=1, max=steps_max, description="steps",
                               style=style, layout=lay),
             widgets.ToggleButtons(options=[start] + others, value=start,
                                   description="start", style=style))
 
 
-class TargetConvergencePanel:
+class TargetConvergencePanel(Panel):
     """Sliders -> ``dynamics.euler_vs_exact`` -> ``figures.theory.target_convergence``.
 
     Attributes: ``tau``, ``steps``, ``start``, ``label``, ``w`` (the controls),
@@ -53,8 +44,9 @@ class TargetConvergencePanel:
     """
 
     def __init__(self, w=2.0, y_forward=0.1, label=0.8, tau=5.0, steps=25, start="activation"):
+        super().__init__()
         self.y_forward = y_forward
-        self.tau, self.steps, self.start = euler_controls(tau, steps, "activation", 2.5, 200)
+        self.tau, self.steps, self.start = euler_controls(tau, steps, "activation", 10 ** 2.5, 200)
         self.start.value = start
         style = {"description_width": "90px"}
         lay = widgets.Layout(width="420px")
@@ -69,7 +61,7 @@ class TargetConvergencePanel:
         self.result = None
         self._figure = None          # drawn once, then its artists are moved
         for c in (self.tau, self.steps, self.start, self.label, self.w):
-            c.observe(self._on_change, names="value")
+            c.observe(self.redraw, names="value")
         self.above_limit.on_click(lambda _: self.set_tau_fraction(1.2))
         self.below_limit.on_click(lambda _: self.set_tau_fraction(0.5))
         self.widget = widgets.VBox([
@@ -78,32 +70,27 @@ class TargetConvergencePanel:
             self.message, self.output])
         self.redraw()
 
-    def _on_change(self, _change):
-        self.redraw()
-
     def set_tau_fraction(self, fraction):
-        """Move the tau slider to ``fraction`` x the stability limit (clipped to its range)."""
+        """Move the tau slider to the value of its grid nearest to ``fraction`` x the
+        stability limit (within its range); the message gives the exact ratio run."""
         try:
             limit = dynamics.two_neuron_stability_limit(self.w.value, self.label.value)
         except ValueError as err:
-            self._show_error(err)
+            self.show_error(err)
             return
-        self.tau.value = min(max(fraction * limit, 10 ** self.tau.min), 10 ** self.tau.max)
+        self.tau.value = min(max(fraction * limit, self.tau.min), self.tau.max)
 
-    def _show_error(self, err):
+    def show_error(self, err):
         self.result = None
         self.message.value = f"<b>Cannot draw:</b> {err}"
         self.output.value = b""
 
-    def redraw(self):
-        """Recompute the paths and swap a freshly drawn figure into ``output``."""
-        try:
-            r = dynamics.euler_vs_exact(w=self.w.value, y_forward=self.y_forward,
-                                        label=self.label.value, tau=self.tau.value,
-                                        steps=self.steps.value, start=self.start.value)
-        except ValueError as err:            # e.g. w = 0: no minimiser, nothing to draw
-            self._show_error(err)
-            return
+    def draw(self):
+        """Recompute the paths and swap a freshly drawn figure into ``output``
+        (``ValueError``, e.g. w = 0: no minimiser, goes to ``show_error``)."""
+        r = dynamics.euler_vs_exact(w=self.w.value, y_forward=self.y_forward,
+                                    label=self.label.value, tau=self.tau.value,
+                                    steps=self.steps.value, start=self.start.value)
         self.result = r
         if self._figure is None:
             self._figure = figs.TargetConvergenceFigure(r)
@@ -113,15 +100,15 @@ class TargetConvergencePanel:
         self.message.value = (f"tau / limit = {ratio:.2f} (limit 2 / C''(y*) = "
                               f"{r['tau_limit']:.3g}); minimiser y* = {r['y_star']:.4f}; "
                               f"last target = {r['path'][-1]:.4g}: <b>{r['status']}</b>")
-        self.output.value = png_bytes(self._figure.fig)   # one swap: never a half-drawn figure
+        self.output.value = png_bytes(self._figure.fig)   # one swap: never half-drawn
 
 
 def target_convergence_panel(**kwargs):
-    """Build a ``TargetConvergencePanel`` and return it (display ``panel.widget``)."""
+    """Build a ``TargetConvergencePanel`` and return it (display the panel)."""
     return TargetConvergencePanel(**kwargs)
 
 
-class CosinePanel:
+class CosinePanel(Panel):
     """Cosine between GTP and backprop updates of every weight matrix, averaged over a few
     inputs, with sliders for tau, the number of Euler steps and the starting point.
 
@@ -136,23 +123,24 @@ class CosinePanel:
         import numpy as np
 
         from .. import init_weights
+        super().__init__()
         rng = np.random.default_rng(seed)
         self.W = init_weights(list(sizes), "paper", rng=rng)
         self.X = rng.random((n_examples, sizes[0]))
         self.labels = rng.integers(0, sizes[-1], n_examples)
-        self.tau, self.steps, self.start = euler_controls(tau, steps, "zero", 3, 20, 0.05, "60px")
+        self.tau, self.steps, self.start = euler_controls(tau, steps, "zero", 1e3, 20, 20, "60px")
         self.start.value = start
         self.message = widgets.HTML()
         self.output = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self.cosines = None
         self._figure = None
         for c in (self.tau, self.steps, self.start):
-            c.observe(lambda _change: self.redraw(), names="value")
+            c.observe(self.redraw, names="value")
         self.widget = widgets.VBox([widgets.HBox([widgets.VBox([self.tau, self.steps]),
                                                   self.start]), self.message, self.output])
         self.redraw()
 
-    def redraw(self):
+    def draw(self):
         """Recompute the mean cosines for the current setting and swap in a new image."""
         from .. import decomposition
         cos = decomposition.cosine_grid(self.W, self.X, self.labels, [self.tau.value],
@@ -172,5 +160,5 @@ class CosinePanel:
 
 
 def cosine_panel(**kwargs):
-    """Build a ``CosinePanel`` and return it (display ``panel.widget``)."""
+    """Build a ``CosinePanel`` and return it (display the panel)."""
     return CosinePanel(**kwargs)

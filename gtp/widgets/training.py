@@ -28,10 +28,12 @@ import numpy as np
 
 from ..data.registry import DATASETS as _REGISTRY
 from ..figures import training as F
+from ..figures.style import DRAW_LOCK, png_bytes
 from ..learning_rules import RULES as _LEARNING_RULES
 from ..learning_rules import get_rule
 from ..network import predict
 from ..train import TrainConfig, load_splits, train
+from .base import Panel, log_slider, paper_values
 
 __all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
            "paper_networks", "run_title", "parse_sizes", "resolve_acts", "make_config", "run_training",
@@ -170,8 +172,13 @@ def _esc(text):
     return html.escape(str(text))
 
 
-class TrainingPanel:
+class TrainingPanel(Panel):
     """Controls -> ``make_config`` -> ``run_training`` in a thread -> live figures.
+
+    ``tau`` and ``eta`` are ``LogSlider``s whose values include every value of the
+    paper's Tables 1-3, so choosing a paper network runs exactly the printed tau and eta
+    and the readouts show exactly what will run.  The curves are redrawn through
+    ``Panel.redraw`` (serialised, last state wins), from the training thread or any other.
 
     Controls: ``dataset``, ``network``, ``hidden`` (custom hidden sizes), ``acts``,
     ``rule``, ``tau``, ``eta``, ``steps``, ``n_train``, ``epochs``, ``seed``;
@@ -186,6 +193,7 @@ class TrainingPanel:
     """
 
     def __init__(self, loader=None, threaded=True, **settings):
+        super().__init__()
         s = dict(DEFAULTS, **settings)
         self.loader = loader or load_data
         self.threaded = threaded
@@ -207,10 +215,10 @@ class TrainingPanel:
                                      layout=widgets.Layout(width="460px"))
         self.rule = widgets.Dropdown(options=_RULE_LABELS, value=s["rule"], description="rule",
                                      style=style, layout=widgets.Layout(width="330px"))
-        self.tau = widgets.FloatLogSlider(value=s["tau"], base=10, min=-2, max=4, step=0.05,
-                                          description="τ", readout_format=".3g", layout=wide)
-        self.eta = widgets.FloatLogSlider(value=s["eta"], base=10, min=-6, max=0, step=0.05,
-                                          description="η", readout_format=".3g", layout=wide)
+        self.tau = log_slider("τ", float(s["tau"]), 1e-2, 1e4, exact=paper_values("tau"),
+                              layout=wide)
+        self.eta = log_slider("η", float(s["eta"]), 1e-6, 1.0, exact=paper_values("eta"),
+                              layout=wide)
         self.steps = widgets.IntSlider(value=s["steps"], min=1, max=20, description="steps",
                                        layout=wide)
         self.n_train = widgets.IntSlider(value=s["n_train"], min=1000,
@@ -228,6 +236,7 @@ class TrainingPanel:
                                             layout=widgets.Layout(width="330px"))
         self.progress_label = widgets.Label(value="")
         self.status = widgets.HTML(value="")
+        self.message = self.status            # where Panel.show_error reports
         self.note = widgets.HTML(value="")
         self.curves = widgets.Image(format="png", layout=widgets.Layout(max_width="940px"))
         self.errors_image = widgets.Image(format="png", layout=widgets.Layout(max_width="700px"))
@@ -413,13 +422,15 @@ class TrainingPanel:
         if W is not None:
             self._show_errors(W, cfg)
 
-    def redraw(self):
-        """Draw the learning curves and cosines of the entries so far into ``curves``."""
+    def draw(self):
+        """Draw the learning curves and cosines of the entries so far into ``curves``
+        (called through ``redraw``)."""
         cfg = self.config
         title = None if cfg is None else run_title(cfg.dataset, cfg.sizes, cfg.rule)
-        fig = F.training_figure(list(self.epochs), title=title)
+        with DRAW_LOCK:
+            fig = F.training_figure(list(self.epochs), title=title)
         self.figure = fig
-        self.curves.value = F.png_bytes(fig)
+        self.curves.value = png_bytes(fig)
 
     def _show_errors(self, W, cfg):
         X, y = self._data["test"]
@@ -431,11 +442,12 @@ class TrainingPanel:
             names = None
         shape = DATASETS.get(cfg.dataset, (None, None, (28, 28)))[2]
         wrong = int(np.count_nonzero(pred != y))
-        fig = F.misclassified(X, y, pred, shape=shape, class_names=names, n=24,
-                              title=f"first misclassified test images ({wrong:,} of "
-                                    f"{len(y):,} wrong): label → prediction")
+        with DRAW_LOCK:
+            fig = F.misclassified(X, y, pred, shape=shape, class_names=names, n=24,
+                                  title=f"first misclassified test images ({wrong:,} of "
+                                        f"{len(y):,} wrong): label → prediction")
         self.misclassified_figure = fig
-        self.errors_image.value = F.png_bytes(fig)
+        self.errors_image.value = png_bytes(fig)
 
     def _finish(self, cfg, record, data):
         self.record = record
@@ -463,11 +475,7 @@ class TrainingPanel:
             self.status.value = txt + "."
         self.progress.value = min(self.progress.max, last["examples"] if last else 0)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
-
 
 def training_panel(**settings):
-    """Build a ``TrainingPanel`` and return it (display it, or its ``.widget``)."""
+    """Build a ``TrainingPanel`` and return it (display the panel)."""
     return TrainingPanel(**settings)

@@ -4,6 +4,7 @@
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
     python -m gtp search --kind bp-lr --table 1
     python -m gtp summary            # paper | GTP (ours) | backprop (ours)
+    python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
 """
 import argparse
 import sys
@@ -57,7 +58,32 @@ def _parser():
     q.add_argument("--show", action="store_true", help="only print the search table")
     q.add_argument("--dry-run", action="store_true")
     q.set_defaults(func=main_search)
+
+    v = sub.add_parser("protocol", help="protocol v2: equal-budget searches and final runs "
+                                        "of GTP and backprop on Dask (results/v2/)")
+    common(v)
+    v.add_argument("--nets", nargs="+", default=None, metavar="NET",
+                   help="only these networks, e.g. 784-500-500-10 (default: every row)")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler (default: an embedded local "
+                        "cluster, one single-threaded worker per core)")
+    v.add_argument("--workers", type=int, default=None,
+                   help="workers of the embedded cluster (default: one per core)")
+    v.add_argument("--checkpoints", default=None, metavar="DIR",
+                   help="checkpoint folder (default: <root>/.checkpoints/v2)")
+    v.add_argument("--connect-timeout", type=float, default=10.0,
+                   help="seconds to wait for --scheduler (default %(default)s)")
+    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.add_argument("--dry-run", action="store_true", help="list the jobs ready now")
+    v.add_argument("--budget", action="store_true",
+                   help="print the protocol's estimated cost (from the v1 runs) and exit")
+    v.set_defaults(func=_protocol)
     return p
+
+
+def _protocol(args):
+    from .protocol import main_protocol  # imports Dask only for this command
+    return main_protocol(args)
 
 
 def main(argv=None):

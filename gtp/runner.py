@@ -44,7 +44,8 @@ WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 class Task:
     """One training run.
 
-    id: unique name (also the checkpoint sub-folder).  path: result JSON.  config:
+    id: unique name (also the checkpoint sub-folder).  path: result JSON (``None``: no
+    file; the caller gets the record through ``run``'s ``on_result``).  config:
     ``TrainConfig.to_dict()``.  extra: keys added to the result file (or a callable
     ``extra(record) -> dict``, called by the client).  data: a picklable
     callable ``data(dataset) -> splits dict`` run on the worker (default
@@ -54,7 +55,7 @@ class Task:
     sub-folder (default: id); tasks that extend the same run (more epochs) share it.
     """
     id: str
-    path: str
+    path: object
     config: dict
     extra: dict = dataclasses.field(default_factory=dict)
     data: object = None
@@ -261,7 +262,7 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                 if task.id in seen:
                     continue
                 seen.add(task.id)
-                if is_done(task.path, task.config.get("epochs")):
+                if task.path is not None and is_done(task.path, task.config.get("epochs")):
                     stats["skipped"] += 1
                     bar.skip(task.cost)
                     continue
@@ -284,7 +285,8 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                 fut.release()
                 continue
             fut.release()
-            R.save_record(task.path, rec, **(task.extra(rec) if callable(task.extra) else task.extra))
+            if task.path is not None:
+                R.save_record(task.path, rec, **(task.extra(rec) if callable(task.extra) else task.extra))
             stats["ran"] += 1
             bar.done(task.cost)
             sel = rec.get("selection") or {}

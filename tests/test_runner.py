@@ -92,3 +92,13 @@ def test_unreachable_scheduler_is_named():
     with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9"):
         runner.run(lambda: [], "/nonexistent", scheduler="tcp://127.0.0.1:9", connect_timeout=2)
     assert time.time() - t0 < 30
+
+
+def test_searches_load_only_train_and_validation(monkeypatch):
+    import gtp.data
+    asked = []
+    monkeypatch.setattr(gtp.data, "load", lambda name, split, dtype=None: asked.append(split) or split)
+    runner._splits.cache_clear()
+    d = runner._splits(None, "mnist", ("train", "validation"))
+    runner._splits.cache_clear()
+    assert sorted(asked) == ["train", "validation"] and d["test"] is None

@@ -55,6 +55,7 @@ about 40 minutes of the 3-hour budget for scheduling overhead and a shared machi
 import dataclasses
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -411,9 +412,13 @@ def main_protocol(args):
         return 0
     log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
     checkpoints = args.checkpoints or os.path.join(args.root, ".checkpoints", VERSION)
-    stats = run(plan.ready, checkpoints, scheduler=args.scheduler, n_workers=args.workers,
-                log=log, progress=not args.no_progress, total=n_jobs, total_cost=cost,
-                connect_timeout=args.connect_timeout)
+    try:
+        stats = run(plan.ready, checkpoints, scheduler=args.scheduler, n_workers=args.workers,
+                    log=log, progress=not args.no_progress, total=n_jobs, total_cost=cost,
+                    connect_timeout=args.connect_timeout)
+    except ConnectionError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for row in rows:                    # search summaries of searches finished earlier
         for rule in plan.rules:
             plan.choice(row, rule)

@@ -8,6 +8,7 @@ import pytest
 
 from gtp import protocol as P
 from gtp import reproduce as rp
+from gtp.__main__ import main
 from gtp.runner import run, toy_splits
 
 ROWS = [rp.Row(1, "synth", (12, 6, 3), 90.0, 4.0, 0.5),
@@ -104,3 +105,20 @@ def test_second_invocation_skips_everything(finished):
     again = run(plan.ready, str(root / "ck"), n_workers=1, log=lambda m: None, progress=False)
     # the plan no longer offers finished search rungs; the final runs are skipped
     assert again == {"ran": 0, "skipped": 2 * 2 * 2, "failed": {}}
+
+
+def test_cli_names_an_unreachable_scheduler(tmp_path, capsys):
+    assert main(["protocol", "--table", "1", "--root", str(tmp_path), "--no-progress",
+                 "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]) == 2
+    assert "tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert not (tmp_path / "v2").exists()
+
+
+def test_cli_budget_and_dry_run(tmp_path, capsys):
+    assert main(["protocol", "--budget"]) == 0
+    assert "h of wall time" in capsys.readouterr().out
+    assert main(["protocol", "--table", "3", "--nets", "3072-100-10", "--root", str(tmp_path),
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "70 jobs in the protocol; ready now: 24" in out
+    assert "cifar-10-3072-100-10-backprop-r1-t11-e1" in out

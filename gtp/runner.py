@@ -106,16 +106,38 @@ def toy_splits(dataset, n_train=400, n_val=100, n_test=100, d=12, k=3):
     return {"train": split(n_train, 1), "validation": split(n_val, 2), "test": split(n_test, 3)}
 
 
-@functools.lru_cache(maxsize=2)
+def _key(data):
+    """Cache key of a data callable: ``functools.partial`` objects compare by value (each
+    task unpickles its own copy), everything else by identity."""
+    if isinstance(data, functools.partial):
+        try:
+            key = ("partial", data.func, data.args, tuple(sorted(data.keywords.items())))
+            hash(key)
+            return key
+        except TypeError:
+            pass
+    return data
+
+
+_CACHE = {}
+
+
 def _splits(data, dataset, splits):
+    """The splits of ``dataset`` a task may see, loaded once per worker (two data sets kept)."""
+    key = (_key(data), dataset, tuple(splits))
+    if key in _CACHE:
+        return _CACHE[key]
     if data is None:
-        from .train import load_splits
-        if "test" in splits:
-            return load_splits(dataset)
         from . import data as D
-        return {s: D.load(dataset, split=s) for s in ("train", "validation")} | {"test": None}
-    out = data(dataset)
-    return {s: (out[s] if s in splits else None) for s in ("train", "validation", "test")}
+        out = {s: (D.load(dataset, split=s) if s in splits else None)
+               for s in ("train", "validation", "test")}
+    else:
+        out = data(dataset)
+        out = {s: (out[s] if s in splits else None) for s in ("train", "validation", "test")}
+    while len(_CACHE) >= 2:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = out
+    return out
 
 
 def execute(config, checkpoint_dir, data=None, splits=("train", "validation", "test")):

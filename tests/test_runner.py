@@ -98,7 +98,9 @@ def test_searches_load_only_train_and_validation(monkeypatch):
     import gtp.data
     asked = []
     monkeypatch.setattr(gtp.data, "load", lambda name, split, dtype=None: asked.append(split) or split)
-    runner._splits.cache_clear()
+    monkeypatch.setattr(runner, "_CACHE", {})
     d = runner._splits(None, "mnist", ("train", "validation"))
-    runner._splits.cache_clear()
     assert sorted(asked) == ["train", "validation"] and d["test"] is None
+    assert runner._splits(None, "mnist", ("train", "validation")) is d and len(asked) == 2
+    a, b = functools.partial(runner.toy_splits, n_train=50), functools.partial(runner.toy_splits, n_train=50)
+    assert runner._splits(a, "toy", ("train",)) is runner._splits(b, "toy", ("train",))

@@ -178,14 +178,25 @@ def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
     return client
 
 
+def _has_bokeh():
+    import importlib.util
+    return importlib.util.find_spec("bokeh") is not None
+
+
 def dashboard_address(client):
-    """The dashboard URL, or ``None`` if the scheduler has no dashboard (bokeh missing)."""
+    """The dashboard URL, or ``None`` if the scheduler has none: no HTTP service, or no
+    ``bokeh`` where the scheduler runs (it then serves only a page asking for bokeh)."""
     try:
-        if client.scheduler_info(n_workers=0).get("services", {}).get("dashboard") is None:
-            return None
+        info = client.scheduler_info(n_workers=0)
     except TypeError:                                  # older distributed: no n_workers
-        if client.scheduler_info().get("services", {}).get("dashboard") is None:
+        info = client.scheduler_info()
+    if info.get("services", {}).get("dashboard") is None:
+        return None
+    try:
+        if not client.run_on_scheduler(_has_bokeh):
             return None
+    except Exception:  # noqa: BLE001 - a diagnostic only: show the link when unsure
+        pass
     return client.dashboard_link
 
 
@@ -273,7 +284,8 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
             url = dashboard_address(client)
             log(f"Dask scheduler {client.scheduler.address}, "
                 f"{len(client.scheduler_info().get('workers', {}))} worker(s); " +
-                (f"dashboard: {url}" if url else "no dashboard (install bokeh to get one)"))
+                (f"dashboard: {url}" if url else "no dashboard (pip install bokeh on the scheduler's "
+                                                  "machine to get one)"))
         seen, futures = set(), {}
         pool = as_completed()
         bar = _Bar(progress, total, total_cost)

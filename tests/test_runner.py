@@ -24,7 +24,7 @@ def config(seed=0, epochs=3):
 
 @pytest.fixture(scope="module")
 def client():
-    c = runner.connect(n_workers=2, dashboard=False)
+    c = runner.connect(n_workers=2)
     yield c
     runner._close(c)
 
@@ -104,3 +104,12 @@ def test_searches_load_only_train_and_validation(monkeypatch):
     assert runner._splits(None, "mnist", ("train", "validation")) is d and len(asked) == 2
     a, b = functools.partial(runner.toy_splits, n_train=50), functools.partial(runner.toy_splits, n_train=50)
     assert runner._splits(a, "toy", ("train",)) is runner._splits(b, "toy", ("train",))
+
+
+def test_dashboard_is_reported_only_with_bokeh(client, monkeypatch):
+    url = runner.dashboard_address(client)
+    assert url is None if not runner._has_bokeh() else url.startswith("http://127.0.0.1:")
+    monkeypatch.setattr(runner, "_has_bokeh", lambda: True)
+    assert runner.dashboard_address(client).startswith("http://127.0.0.1:")
+    monkeypatch.setattr(runner, "_has_bokeh", lambda: False)
+    assert runner.dashboard_address(client) is None

@@ -24,6 +24,13 @@ def _parser():
         q.add_argument("--checkpoint-root", default=None,
                        help="checkpoint folder (default: <root>/.checkpoints)")
 
+    def dask_options(q):
+        q.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of an existing Dask scheduler (default: an embedded local "
+                            "cluster, one single-threaded worker per core)")
+        q.add_argument("--workers", type=int, default=None,
+                       help="workers of the embedded cluster (default: one per core)")
+
     r = sub.add_parser("reproduce", help="run the table rows (skip finished, resume unfinished)")
     common(r)
     r.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per row (default 3)")
@@ -42,7 +49,8 @@ def _parser():
                    help="a separate set of runs in results/<tag>/ with ids ending in -<tag> "
                         "(e.g. a longer --epochs budget)")
     r.add_argument("--dry-run", action="store_true", help="list the runs still to do")
-    r.add_argument("--progress", action="store_true", help="show a progress bar per run")
+    r.add_argument("--progress", action="store_true", help="show a progress bar of the jobs")
+    dask_options(r)
     r.set_defaults(func=main_reproduce)
 
     s = sub.add_parser("summary", help="print paper | GTP (ours) | backprop (ours)")
@@ -57,6 +65,7 @@ def _parser():
     q.add_argument("--kind", choices=("bp-lr", "gtp-search"), default="bp-lr")
     q.add_argument("--show", action="store_true", help="only print the search table")
     q.add_argument("--dry-run", action="store_true")
+    dask_options(q)
     q.set_defaults(func=main_search)
 
     v = sub.add_parser("protocol", help="protocol v2: equal-budget searches and final runs "
@@ -64,11 +73,7 @@ def _parser():
     common(v)
     v.add_argument("--nets", nargs="+", default=None, metavar="NET",
                    help="only these networks, e.g. 784-500-500-10 (default: every row)")
-    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="address of an existing Dask scheduler (default: an embedded local "
-                        "cluster, one single-threaded worker per core)")
-    v.add_argument("--workers", type=int, default=None,
-                   help="workers of the embedded cluster (default: one per core)")
+    dask_options(v)
     v.add_argument("--checkpoints", default=None, metavar="DIR",
                    help="checkpoint folder (default: <root>/.checkpoints/v2)")
     v.add_argument("--connect-timeout", type=float, default=10.0,

@@ -283,9 +283,14 @@ def main(argv=None):
     p.add_argument("--root", default=None, help="results folder (default: the repository's)")
     p.add_argument("--n-train", type=int, default=BUDGET["n_train"])
     p.add_argument("--epochs", type=int, default=BUDGET["epochs"])
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler (default: an embedded local cluster)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="workers of the embedded cluster (default: one per core)")
     a = p.parse_args(argv)
     log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
-    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs):
+    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs,
+                        scheduler=a.scheduler, n_workers=a.workers):
         print(path)
     return 0
 

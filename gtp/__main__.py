@@ -80,6 +80,8 @@ def _parser():
                    help="seconds to wait for --scheduler (default %(default)s)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.add_argument("--dry-run", action="store_true", help="list the jobs ready now")
+    v.add_argument("--summary", action="store_true",
+                   help="print paper | GTP | backprop (equal budget) from the finished runs and exit")
     v.add_argument("--budget", action="store_true",
                    help="print the protocol's estimated cost (from the v1 runs) and exit")
     v.set_defaults(func=_protocol)

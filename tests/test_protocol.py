@@ -89,6 +89,19 @@ def test_protocol_runs_every_job_with_equal_budgets(finished):
                 assert len(rec["config"]["eta"]) == len(row.sizes) - 1
 
 
+def test_summary_reads_the_final_runs(finished):
+    root, plan, _ = finished
+    rows = P.summary(str(root), ROWS)
+    gtp = rows[1]["rules"]["gtp"]
+    recs = [json.load(open(plan.final_path(ROWS[1], "gtp", s))) for s in (0, 1)]
+    assert gtp["seeds"] == [0, 1] and gtp["test_at_best"] == [r["selection"]["test_acc_at_best"] for r in recs]
+    assert gtp["mean"] == pytest.approx(np.mean(gtp["test_at_best"]))
+    assert gtp["still_rising"] == sum(r["still_rising"] for r in recs)
+    assert gtp["choice"]["params"] == json.load(open(plan.search_path(ROWS[1], "gtp")))["choice"]["params"]
+    text = P.summary_markdown(str(root), ROWS)
+    assert "| synth | 12-6-5-3 | 91.00 |" in text and text.count(" s0,1") == 4
+
+
 def test_search_runs_never_see_the_test_split(finished):
     root, plan, _ = finished
     trials = os.listdir(os.path.join(plan.root, "search", "trials"))

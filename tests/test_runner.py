@@ -87,6 +87,14 @@ def test_killed_worker_resumes_bit_identically(client, tmp_path):
         [[e[k] for k in keys] for e in json.loads(json.dumps(reference["epochs"]))]
 
 
+def test_jobs_run_on_an_existing_scheduler(client, tmp_path):
+    ts = tasks(str(tmp_path), n=2, epochs=1)
+    stats = runner.run(lambda: ts, str(tmp_path / "ck"), scheduler=client.scheduler.address,
+                       log=lambda m: None, progress=False)
+    assert stats == {"ran": 2, "skipped": 0, "failed": {}} and all(os.path.exists(t.path) for t in ts)
+    assert len(client.scheduler_info()["workers"]) == 2          # the cluster outlives the run
+
+
 def test_unreachable_scheduler_is_named():
     t0 = time.time()
     with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9"):

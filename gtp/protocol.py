@@ -64,7 +64,8 @@ from . import results as R
 from .reproduce import DEFAULT_ROOT, ROWS, make_config, run_id
 
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
-           "trial_changes", "design", "next_ranges", "still_rising", "Protocol", "budget",
+           "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
+           "Protocol", "throughput", "budget",
            "summary", "summary_markdown", "main_protocol"]
 
 VERSION = "v2"
@@ -174,6 +175,19 @@ def still_rising(val_accs, window=None):
     return bool(np.polyfit(np.arange(len(v)), np.asarray(v, float), 1)[0] > 0)
 
 
+def _n_train(row):
+    """Size of the row's full training split (CIFAR-10: 45,000; MNIST, Fashion-MNIST: 50,000)."""
+    return 45000 if row.dataset == "cifar-10" else 50000
+
+
+def search_examples(row, search=None):
+    """Training examples one search (one rule, one row) processes: every round trains
+    ``trials`` runs for the first rung's epochs and continues ``keep`` to the last."""
+    s = search or SEARCH
+    per_round = s["trials"] * s["rung_epochs"][0] + s["keep"] * (s["rung_epochs"][1] - s["rung_epochs"][0])
+    return s["rounds"] * min(s["n_train"], _n_train(row)) * per_round
+
+
 def _score(rec):
     """Validation accuracy at the best epoch of a search run (-1 if it diverged early)."""
     sel = rec.get("selection")
@@ -232,7 +246,7 @@ class Protocol:
         cfg = make_config(row, seed=s["seed"], epochs=epochs, n_train=s["n_train"], n_eval_train=0,
                           n_probe=0, **trial_changes(row, rule, params))
         tid = self._trial_id(row, rule, rnd, i, epochs)
-        n = min(s["n_train"], 45000 if row.dataset == "cifar-10" else 50000)
+        n = min(s["n_train"], _n_train(row))
         done_before = s["rung_epochs"][rung - 1] if rung else 0
         extra = {"run_id": tid, "table": f"{VERSION}/search", "protocol": VERSION,
                  "paper_row": dataclasses.asdict(row),
@@ -285,9 +299,7 @@ class Protocol:
                    "choice": {"round": rnd, "trial": i, "params": params, "val_acc": sc,
                               "changes": trial_changes(row, rule, params),
                               "at_edge": at_edges(rng, params)},
-                   "trials": s["rounds"] * s["trials"],
-                   "examples": s["rounds"] * s["n_train"] * (s["trials"] * s["rung_epochs"][0] + s["keep"] * (
-                       s["rung_epochs"][1] - s["rung_epochs"][0]))}
+                   "trials": s["rounds"] * s["trials"], "examples": search_examples(row, s)}
         return [], summary
 
     def choice(self, row, rule):
@@ -318,7 +330,7 @@ class Protocol:
         def extra(rec):
             vals = [e["val_acc"] for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
             return dict(base, still_rising=still_rising(vals))
-        n = 45000 if row.dataset == "cifar-10" else 50000
+        n = _n_train(row)
         return Task(rid, self.final_path(row, rule, seed), cfg.to_dict(), extra, data=self.data,
                     priority=self._priority(row, 0), cost=_cost(row) * n * self.epochs)
 
@@ -340,12 +352,8 @@ class Protocol:
         s = self.search
         per_search = s["rounds"] * (s["trials"] + s["keep"])
         n_jobs = len(self.rows) * len(self.rules) * (per_search + len(self.seeds))
-        cost = 0.0
-        for row in self.rows:
-            n = 45000 if row.dataset == "cifar-10" else 50000
-            ex = s["rounds"] * min(s["n_train"], n) * (s["trials"] * s["rung_epochs"][0] + s["keep"] * (
-                s["rung_epochs"][1] - s["rung_epochs"][0]))
-            cost += len(self.rules) * _cost(row) * (ex + len(self.seeds) * n * self.epochs)
+        cost = sum(len(self.rules) * _cost(row) * (search_examples(row, s) + len(self.seeds) * _n_train(row)
+                                                   * self.epochs) for row in self.rows)
         return n_jobs, cost
 
 
@@ -400,9 +408,7 @@ def summary_markdown(root=DEFAULT_ROOT, rows=None):
 
 
 # --------------------------------------------------------------------------- budget
-#: seconds per training example (incl. evaluation) of each row, median over the v1 table
-#: runs (results/table*/, wall_time / (epochs x n_train)); filled by ``throughput``
-_THROUGHPUT = {}
+_THROUGHPUT = {}    # throughput() per results root
 
 
 def throughput(root=DEFAULT_ROOT):
@@ -430,13 +436,8 @@ def budget(rows=None, workers=2):
     """The budget arithmetic: ``{"search_core_s", "final_core_s", "total_core_s",
     "wall_h"}`` for the protocol on ``rows`` with ``workers`` single-core workers."""
     p = Protocol(rows)
-    s, search, final = p.search, 0.0, 0.0
-    for row in p.rows:
-        n = 45000 if row.dataset == "cifar-10" else 50000
-        ex = s["rounds"] * min(s["n_train"], n) * (s["trials"] * s["rung_epochs"][0] + s["keep"] * (
-            s["rung_epochs"][1] - s["rung_epochs"][0]))
-        search += len(p.rules) * _cost(row) * ex
-        final += len(p.rules) * _cost(row) * len(p.seeds) * n * p.epochs
+    search = sum(len(p.rules) * _cost(row) * search_examples(row, p.search) for row in p.rows)
+    final = sum(len(p.rules) * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
     total = search + final
     return {"search_core_s": search, "final_core_s": final, "total_core_s": total,
             "wall_h": total / workers / 3600}

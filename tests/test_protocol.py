@@ -75,7 +75,16 @@ def test_protocol_runs_every_job_with_equal_budgets(finished):
     for row in ROWS:
         sums = [json.load(open(plan.search_path(row, rule))) for rule in P.RULES]
         assert [s["trials"] for s in sums] == [2 * TINY["trials"]] * 2
-        assert sums[0]["examples"] == sums[1]["examples"]
+        for rule, summ in zip(P.RULES, sums):      # the examples both rules really trained on
+            trained = 0
+            trials = os.path.join(plan.root, "search", "trials")
+            for name in os.listdir(trials):
+                if name.startswith(f"synth-{row.net}-{rule}-r"):
+                    rec = json.load(open(os.path.join(trials, name)))
+                    rung = rec["search"]["rung"]
+                    before = TINY["rung_epochs"][rung - 1] if rung else 0
+                    trained += rec["data"]["n_train"] * (rec["config"]["epochs"] - before)
+            assert trained == summ["examples"] == P.search_examples(row, dict(P.SEARCH, **TINY))
         for s in sums:
             rung1 = [t for r in s["rounds"] for t in r["trials"] if t["val_acc_rung1"] is not None]
             assert len(rung1) == 2 * TINY["keep"]

@@ -170,9 +170,10 @@ def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
                 f"{scheduler}`) or leave out --scheduler to use an embedded local cluster"
             ) from None
     n = n_workers or os.cpu_count() or 1
+    # the scheduler's HTTP server always runs: on a free loopback port, never the shared 8787
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0" if dashboard else None,
-                           env=dict(WORKER_ENV))
+                           dashboard_address="127.0.0.1:0", env=dict(WORKER_ENV),
+                           scheduler_kwargs=None if dashboard else {"dashboard": False})
     client = Client(cluster)
     client._gtp_owns_cluster = True
     return client

@@ -397,7 +397,7 @@ def summary_markdown(root=DEFAULT_ROOT, rows=None):
         for rule in RULES:
             m = d["rules"][rule]
             if not m["seeds"]:
-                cells.append("searching" if m["choice"] is None else "final runs running")
+                cells.append("search not finished" if m["choice"] is None else "final runs not finished")
                 continue
             c = R.fmt_mean_std(m["test_at_best"]) + " s" + ",".join(map(str, m["seeds"]))
             if m["still_rising"]:

@@ -265,7 +265,7 @@ class Protocol:
         """``(tasks ready now, summary or None)`` of one row's search for one rule."""
         s = self.search
         ranges = space(row, rule)
-        tasks, tops, rounds = [], [], []
+        tops, rounds = [], []
         acts, edges1 = None, []
         for rnd in range(1, s["rounds"] + 1):
             points = design(row, rule, rnd, ranges, acts=acts, anchor=rnd == 1, n=s["trials"])
@@ -273,13 +273,13 @@ class Protocol:
             recs0 = [self._load(t.path) for t in rung0]
             missing = [t for t, r in zip(rung0, recs0) if r is None]
             if missing:
-                return tasks + missing, None
+                return missing, None
             ranked = _rank([(_score(r), i) for i, r in enumerate(recs0)])[:s["keep"]]
             rung1 = [self._trial_task(row, rule, rnd, i, points[i], 1, ranges) for _, i in ranked]
             recs1 = [self._load(t.path) for t in rung1]
             missing = [t for t, r in zip(rung1, recs1) if r is None]
             if missing:
-                return tasks + missing, None
+                return missing, None
             top = _rank([(_score(r), i) for (_, i), r in zip(ranked, recs1)])
             rounds.append({"round": rnd, "ranges": {k: list(v) for k, v in ranges.items()},
                            "acts": acts, "trials": [

@@ -4,6 +4,7 @@
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
     python -m gtp search --kind bp-lr --table 1
     python -m gtp summary            # paper | GTP (ours) | backprop (ours)
+    python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
 """
 import argparse
 import sys
@@ -22,7 +23,7 @@ def main_reproduce(args):
     jobs = build_jobs(args.table, args.seeds, args.seeds_cifar, tuple(args.variants),
                       not args.no_backprop, tuple(args.search), args.epochs, args.nets, args.tag)
     n = run_jobs(jobs, args.root, args.checkpoint_root, log=_log, dry_run=args.dry_run,
-                 progress=args.progress)
+                 progress=args.progress, scheduler=args.scheduler, n_workers=args.workers)
     _log(f"done: {n} run(s) in this process")
     return 0
 
@@ -41,7 +42,8 @@ def main_summary(args):
 def main_search(args):
     jobs = build_jobs(args.table, 0, None, (), False, (args.kind,))
     if not args.show:
-        run_jobs(jobs, args.root, args.checkpoint_root, log=_log, dry_run=args.dry_run)
+        run_jobs(jobs, args.root, args.checkpoint_root, log=_log, dry_run=args.dry_run,
+                 scheduler=args.scheduler, n_workers=args.workers)
     print(report.search_table(args.root, args.kind, tuple(args.table)))
     return 0
 
@@ -57,6 +59,13 @@ def _parser():
         q.add_argument("--root", default=DEFAULT_ROOT, help="results folder (default: %(default)s)")
         q.add_argument("--checkpoint-root", default=None,
                        help="checkpoint folder (default: <root>/.checkpoints)")
+
+    def dask_options(q):
+        q.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of an existing Dask scheduler (default: an embedded local "
+                            "cluster, one single-threaded worker per core)")
+        q.add_argument("--workers", type=int, default=None,
+                       help="workers of the embedded cluster (default: one per core)")
 
     r = sub.add_parser("reproduce", help="run the table rows (skip finished, resume unfinished)")
     common(r)
@@ -76,7 +85,8 @@ def _parser():
                    help="a separate set of runs in results/<tag>/ with ids ending in -<tag> "
                         "(e.g. a longer --epochs budget)")
     r.add_argument("--dry-run", action="store_true", help="list the runs still to do")
-    r.add_argument("--progress", action="store_true", help="show a progress bar per run")
+    r.add_argument("--progress", action="store_true", help="show a progress bar of the jobs")
+    dask_options(r)
     r.set_defaults(func=main_reproduce)
 
     s = sub.add_parser("summary", help="print paper | GTP (ours) | backprop (ours)")
@@ -91,8 +101,32 @@ def _parser():
     q.add_argument("--kind", choices=("bp-lr", "gtp-search"), default="bp-lr")
     q.add_argument("--show", action="store_true", help="only print the search table")
     q.add_argument("--dry-run", action="store_true")
+    dask_options(q)
     q.set_defaults(func=main_search)
+
+    v = sub.add_parser("protocol", help="protocol v2: equal-budget searches and final runs "
+                                        "of GTP and backprop on Dask (results/v2/)")
+    common(v)
+    v.add_argument("--nets", nargs="+", default=None, metavar="NET",
+                   help="only these networks, e.g. 784-500-500-10 (default: every row)")
+    dask_options(v)
+    v.add_argument("--checkpoints", default=None, metavar="DIR",
+                   help="checkpoint folder (default: <root>/.checkpoints/v2)")
+    v.add_argument("--connect-timeout", type=float, default=10.0,
+                   help="seconds to wait for --scheduler (default %(default)s)")
+    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.add_argument("--dry-run", action="store_true", help="list the jobs ready now")
+    v.add_argument("--summary", action="store_true",
+                   help="print paper | GTP | backprop (equal budget) from the finished runs and exit")
+    v.add_argument("--budget", action="store_true",
+                   help="print the protocol's estimated cost (from the v1 runs) and exit")
+    v.set_defaults(func=_protocol)
     return p
+
+
+def _protocol(args):
+    from .protocol import main_protocol  # imports Dask only for this command
+    return main_protocol(args)
 
 
 def main(argv=None):

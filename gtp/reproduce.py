@@ -9,8 +9,9 @@ Every run writes ``results/table<k>/<run-id>.json`` (atomically, after every epo
 ``status`` "running" until it ends) and checkpoints its weights after every epoch into
 ``<checkpoint-root>/<run-id>/`` (default ``results/.checkpoints``, ignored by git).  A run
 whose JSON says "finished" or "diverged" is skipped; an unfinished one resumes from its
-checkpoint.  Several processes may work on the same job list: each run is claimed with an
-exclusive lock file holding the process id (a lock of a dead process is taken over).
+checkpoint.  ``run_jobs`` runs the jobs on Dask (``gtp.runner``: an embedded local cluster,
+or ``--scheduler ADDRESS``); the client writes each result file when its run ends
+(``run_job`` runs one job in this process and writes the file after every epoch).
 
 Settings per row (``ROWS``): the paper's network, tau and eta; the first hidden layer
 ReLU and the others sigmoid ("paper" activations, section 4); zero start (Appendix D and
@@ -216,53 +217,12 @@ def build_jobs(tables, seeds, seeds_cifar=None, variants=("printed",), backprop=
     return jobs
 
 
-# --------------------------------------------------------------------------- claiming
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _claim(lock):
-    """Create ``lock`` exclusively with our pid; take over the lock of a dead process."""
-    os.makedirs(os.path.dirname(lock), exist_ok=True)
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            with os.fdopen(fd, "w") as f:
-                f.write(str(os.getpid()))
-            return True
-        except FileExistsError:
-            try:
-                with open(lock) as f:
-                    pid = int(f.read().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _pid_alive(pid):
-                return False
-            try:
-                os.unlink(lock)
-            except FileNotFoundError:
-                pass
-    return False
-
-
-def _claimed_by_other(lock):
-    try:
-        with open(lock) as f:
-            pid = int(f.read().strip() or 0)
-    except (OSError, ValueError):
-        return False
-    return pid != os.getpid() and _pid_alive(pid)
-
-
 @functools.lru_cache(maxsize=2)
 def _data(dataset):
     return load_splits(dataset)
+
+
+_DATA = _data        # run_jobs lets the workers load the data themselves unless replaced
 
 
 def _is_done(path, cfg=None):
@@ -292,15 +252,7 @@ def run_job(job, root, checkpoint_root, log=print, progress=False, stop=None, da
     cfg = job.config(root)
     path = _result_path(root, job.table, job.id)
     ckpt = os.path.join(checkpoint_root, job.id)
-    extra = {"run_id": job.id, "table": job.table, "variant": job.variant,
-             "paper_row": dataclasses.asdict(job.row)}
-    extra["data_source"] = _data_source(job.row.dataset) if data_fn is None else None
-    if job.search is not None:
-        extra["search"] = {"kind": job.search[0], "label": job.search[1]}
-    elif job.rule == BASELINE:
-        extra["eta_choice"] = chosen("bp-lr", job.row, root)
-    elif job.variant == "tuned":
-        extra["gtp_choice"] = chosen("gtp-search", job.row, root)
+    extra = _extra(job, root, data_fn)
     t0 = time.time()
 
     def on_record(record):
@@ -340,54 +292,56 @@ def _reuse_printed(job, cfg, root, log):
     return True
 
 
-def run_jobs(jobs, root=DEFAULT_ROOT, checkpoint_root=None, log=print, poll=20.0, dry_run=False,
-             progress=False, data_fn=None):
-    """Run every job not yet done, skipping jobs claimed by another live process and
-    waiting for searches another process is running.  Returns the number of runs done."""
+def _extra(job, root, data_fn):
+    """Keys a job's result file gets besides the training record."""
+    extra = {"run_id": job.id, "table": job.table, "variant": job.variant,
+             "paper_row": dataclasses.asdict(job.row)}
+    extra["data_source"] = _data_source(job.row.dataset) if data_fn is None else None
+    if job.search is not None:
+        extra["search"] = {"kind": job.search[0], "label": job.search[1]}
+    elif job.rule == BASELINE:
+        extra["eta_choice"] = chosen("bp-lr", job.row, root)
+    elif job.variant == "tuned":
+        extra["gtp_choice"] = chosen("gtp-search", job.row, root)
+    return extra
+
+
+def run_jobs(jobs, root=DEFAULT_ROOT, checkpoint_root=None, log=print, dry_run=False,
+             progress=False, data_fn=None, scheduler=None, n_workers=None, client=None):
+    """Run every job not yet done on Dask (``gtp.runner.run``): finished jobs are skipped,
+    unfinished ones resume from their checkpoint in ``<checkpoint_root>/<run id>/``, jobs
+    waiting for a search start when it has finished.  ``scheduler`` / ``n_workers`` /
+    ``client``: the cluster (default: an embedded local one).  ``data_fn(dataset)``: a
+    picklable function returning the splits (default ``gtp.train.load_splits``).
+    Returns the number of runs done (trained or copied)."""
+    from .runner import Task, run
     checkpoint_root = checkpoint_root or os.path.join(root, ".checkpoints")
-    ran = 0
-    while True:
-        pending, did = 0, False
+    if dry_run:
         for job in jobs:
-            path = _result_path(root, job.table, job.id)
             cfg = job.config(root)
-            if _is_done(path, cfg):
-                continue
-            pending += 1
-            if dry_run:
+            if not _is_done(_result_path(root, job.table, job.id), cfg):
                 log(f"would run {job.id}" + ("" if cfg else " (after its search)"))
-                continue
-            if cfg is None:
+        return 0
+    copied = []
+    data = data_fn or (None if _data is _DATA else _data)
+
+    def ready():
+        out = []
+        for job in jobs:
+            path, cfg = _result_path(root, job.table, job.id), job.config(root)
+            if cfg is None or _is_done(path, cfg):
                 continue
             if _reuse_printed(job, cfg, root, log):
-                ran += 1
-                did = True
+                copied.append(job.id)
                 continue
-            lock = os.path.join(checkpoint_root, job.id + ".lock")
-            if not _claim(lock):
-                continue
-            try:
-                if _is_done(path, cfg):
-                    continue
-                run_job(job, root, checkpoint_root, log=log, progress=progress, data_fn=data_fn)
-                ran += 1
-                did = True
-            finally:
-                try:
-                    os.unlink(lock)
-                except FileNotFoundError:
-                    pass
-        if dry_run or pending == 0:
-            return ran
-        if not did:
-            # the rest is running elsewhere, or waits for searches: wait only if one of
-            # those searches is running in another process (it will unblock jobs for us)
-            blocked = any(j.config(root) is None for j in jobs
-                          if not _is_done(_result_path(root, j.table, j.id)))
-            searching = any(j.search is not None and _claimed_by_other(
-                os.path.join(checkpoint_root, j.id + ".lock")) for j in jobs)
-            if not (blocked and searching):
-                if blocked:
-                    log(f"{pending} job(s) left: some wait for searches that nobody runs")
-                return ran
-            time.sleep(poll)
+            out.append(Task(job.id, path, cfg.to_dict(), _extra(job, root, data_fn), data=data,
+                            priority=-len(out)))
+        return out
+    if not ready():
+        return len(copied)
+    stats = run(ready, checkpoint_root, scheduler=scheduler, n_workers=n_workers, client=client,
+                log=log, progress=progress)
+    left = [j.id for j in jobs if not _is_done(_result_path(root, j.table, j.id), j.config(root))]
+    if left:
+        log(f"{len(left)} job(s) left: " + ", ".join(left[:5]) + (" ..." if len(left) > 5 else ""))
+    return stats["ran"] + len(copied)

@@ -10,17 +10,20 @@ grid:
   target of the first hidden layer) x tau_2 (the last hidden layer) at a fixed eta; the
   diagonal is the single-tau setting of the paper's tables.
 
-A grid is written to ``results/sensitivity/<name>.json`` after every cell, atomically
+Cells run as Dask tasks (``gtp.runner``: an embedded local cluster with one worker per
+core, or an existing one); checkpoints go to ``<root>/.checkpoints/sensitivity/``.  A grid
+is written to ``results/sensitivity/<name>.json`` after every cell, atomically
 (``gtp.results.write_json``), with its settings and provenance; ``status`` stays
 ``"running"`` until the last cell.  Running a grid again resumes it: cells already in the
 file (same settings and budget) are kept, also when the grid grew.  :func:`run_all` runs
 the grids shown in the book::
 
-    python -c "import gtp.sensitivity as s; s.run_all()"      # about 15 min on one core
+    python -m gtp.sensitivity      # about 15 min of one core; two workers on two cores
 
 Reading: :func:`load` and :func:`grid_matrix` (the accuracy matrix, ``nan`` for missing
 cells, and the mask of diverged cells).
 """
+import functools
 import json
 import os
 import time
@@ -33,7 +36,7 @@ from .network import forward
 from .paper import RESULTS_ROOT, find_row
 from .rules import backprop_deltas, local_deltas
 from .targets import targets
-from .train import TrainConfig, train
+from .train import TrainConfig
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
            "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
@@ -87,36 +90,38 @@ def cell_key(tau, eta):
     return (t, float(eta))
 
 
-def _validation_data(dataset, n_train):
-    """Training subset and validation split (no test split: it plays no part here)."""
-    from . import data as D
-    X, y = D.load(dataset, "train", dtype=np.float32)
-    Xv, yv = D.load(dataset, "validation", dtype=np.float32)
-    return {"train": (X[:n_train], y[:n_train]), "validation": (Xv, yv), "test": None}
-
-
-def _run_cell(base, tau, eta, data, stop=None):
-    """Train one cell; returns its JSON entry."""
-    cfg = TrainConfig(**dict(base, tau=tau, eta=eta))
-    t0 = time.perf_counter()
-    rec = train(cfg, data=data, stop=stop, progress=False)
+def _cell_entry(tau, eta, epochs, rec):
+    """The JSON entry of one cell from its training record."""
     full = [e for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
     diverged = rec["status"] == "diverged"
+    complete = bool(full) and not diverged and len(full) == epochs
     return {
         "tau": list(tau) if np.ndim(tau) else float(tau), "eta": float(eta),
         "status": rec["status"], "diverged": diverged, "message": rec["message"],
         # accuracy after the whole budget (None when the run diverged or was cut short)
-        "val_acc": full[-1]["val_acc"] if full and not diverged and
-        len(full) == base["epochs"] else None,
-        "val_loss": full[-1]["val_loss"] if full and not diverged and
-        len(full) == base["epochs"] else None,
+        "val_acc": full[-1]["val_acc"] if complete else None,
+        "val_loss": full[-1]["val_loss"] if complete else None,
         "val_acc_epochs": [e["val_acc"] for e in rec["epochs"]],
-        "time": time.perf_counter() - t0,
+        "time": rec["wall_time"],
     }
 
 
-def _run(kind, name, base, settings, cells, root, data, log, stop):
-    """Shared loop of the two grid kinds: resume, train missing cells, write after each."""
+def _given(data, dataset):
+    """The data dict a caller passed (shipped to the workers with each cell)."""
+    return data
+
+
+def _cell_id(name, base, tau, eta):
+    """Task id and checkpoint folder of a cell: the grid, its training subset and seed (a
+    cell of another epoch budget continues the same checkpoint), tau and eta."""
+    t = "-".join(f"{x:g}" for x in tau) if np.ndim(tau) else f"{tau:g}"
+    return f"{name}-n{base['n_train']}-s{base['seed']}-tau{t}-eta{eta:g}"
+
+
+def _run(kind, name, base, settings, cells, root, data, log, stop, client=None):
+    """Shared loop of the two grid kinds: resume, train the missing cells on Dask
+    (``gtp.runner``; ``client`` or an embedded cluster), rewrite the file after each."""
+    from .runner import Task, run
     path = grid_path(name, root)
     out = {"kind": kind, "name": name, "settings": settings, "budget": dict(BUDGET),
            "split": "validation", "cells": [], "status": "running",
@@ -133,20 +138,31 @@ def _run(kind, name, base, settings, cells, root, data, log, stop):
                             and cell_key(c["tau"], c["eta"]) in wanted]
             out["wall_time"] = sum(c["time"] for c in out["cells"])
     done = {cell_key(c["tau"], c["eta"]) for c in out["cells"]}
-    todo = [(t, e) for t, e in cells if cell_key(t, e) not in done]
-    if todo and data is None:
-        data = _validation_data(base["dataset"], base["n_train"])
-    for tau, eta in todo:
-        if stop is not None and stop.is_set():
-            break
-        cell = _run_cell(base, tau, eta, data, stop)
-        if cell["status"] == "stopped":
-            break
+    todo = {_cell_id(name, base, t, e): (t, e) for t, e in cells if cell_key(t, e) not in done}
+    # the workers load the train and validation splits (never test); cells use the first
+    # n_train training examples
+    shipped = None if data is None else functools.partial(_given, data)
+    tasks = [Task(cid, None, TrainConfig(**dict(base, tau=t, eta=e)).to_dict(), data=shipped,
+                  splits=("train", "validation"), priority=-i)
+             for i, (cid, (t, e)) in enumerate(todo.items())]
+
+    def ready():
+        return [] if stop is not None and stop.is_set() else tasks
+
+    def on_result(task, rec):
+        tau, eta = todo[task.id]
+        cell = _cell_entry(tau, eta, base["epochs"], rec)
         out["cells"].append(cell)
         out["wall_time"] += cell["time"]
         acc = "diverged" if cell["diverged"] else f"{cell['val_acc']:.4f}"
         log(f"{name}: tau={tau} eta={eta:g} -> {acc} ({cell['time']:.1f} s)")
         R.write_json(path, out)
+
+    if tasks and ready():
+        ckpt = os.path.join(root or DEFAULT_ROOT, ".checkpoints", "sensitivity")
+        run(ready, ckpt, client=client, log=lambda m: None, progress=False, on_result=on_result)
+    order = {cell_key(t, e): i for i, (t, e) in enumerate(cells)}
+    out["cells"].sort(key=lambda c: order.get(cell_key(c["tau"], c["eta"]), len(order)))
     out["status"] = "finished" if len(out["cells"]) == len(cells) else "running"
     R.write_json(path, out)
     return out
@@ -160,13 +176,15 @@ def _base(dataset, sizes, acts, n_train, epochs, seed):
 
 def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, etas=ETAS,
              n_train=BUDGET["n_train"], epochs=BUDGET["epochs"], seed=BUDGET["seed"],
-             root=None, data=None, log=print, stop=None):
+             root=None, data=None, log=print, stop=None, client=None):
     """Validation accuracy of GTP over ``taus`` x ``etas`` (one tau for all hidden layers).
 
     Writes ``results/sensitivity/<dataset>-<net>-<acts>.json`` (under ``root``) after
     every cell and returns the grid dict.  ``data``: optional ``{"train", "validation"}``
     pairs (default: ``gtp.data`` with the first ``n_train`` training examples).
-    ``stop``: object with ``is_set()``; a stopped grid is left ``"running"`` (resumable).
+    ``stop``: object with ``is_set()``: no cell starts once it is set, and the grid is
+    left ``"running"`` (resumable).
+    Cells run on Dask (``gtp.runner``): ``client``, or an embedded local cluster.
 
     Used in: book/training/sensitivity.md.
     """
@@ -176,13 +194,13 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
                 "taus": [float(t) for t in taus], "etas": [float(e) for e in etas]}
     name = grid_name("tau-eta", dataset, sizes, acts)
     cells = [(float(t), float(e)) for t in taus for e in etas]
-    return _run("tau-eta", name, base, settings, cells, root, data, log, stop)
+    return _run("tau-eta", name, base, settings, cells, root, data, log, stop, client)
 
 
 def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
                   taus=PER_LAYER_TAUS, eta=0.001, n_train=BUDGET["n_train"],
                   epochs=BUDGET["epochs"], seed=BUDGET["seed"], root=None, data=None,
-                  log=print, stop=None):
+                  log=print, stop=None, client=None):
     """Validation accuracy of GTP over tau_1 x tau_2 (one tau per hidden layer) at a fixed
     eta, for a network with two hidden layers.  Writes
     ``results/sensitivity/<dataset>-<net>-<acts>-per-layer-tau-eta<eta>.json``."""
@@ -194,22 +212,26 @@ def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
                 "taus": [float(t) for t in taus], "eta": float(eta)}
     name = grid_name("per-layer-tau", dataset, sizes, acts, eta)
     cells = [((float(t1), float(t2)), float(eta)) for t1 in taus for t2 in taus]
-    return _run("per-layer-tau", name, base, settings, cells, root, data, log, stop)
+    return _run("per-layer-tau", name, base, settings, cells, root, data, log, stop, client)
 
 
-def run_all(root=None, grids=None, log=print, stop=None, **budget):
-    """Run (or resume) every grid of ``GRIDS`` (default); returns the list of file paths.
-    ``budget`` may override ``n_train``, ``epochs`` and ``seed``.  BLAS is limited to one
-    thread meanwhile (batch-size-1 steps are too small to gain from threads)."""
-    from threadpoolctl import threadpool_limits
+def run_all(root=None, grids=None, log=print, stop=None, scheduler=None, n_workers=None,
+            **budget):
+    """Run (or resume) every grid of ``GRIDS`` (default) on one Dask cluster (embedded, or
+    ``scheduler``); returns the list of file paths.  ``budget`` may override ``n_train``,
+    ``epochs`` and ``seed``."""
+    from .runner import _close, connect
     paths = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    client = connect(scheduler, n_workers)
+    try:
         for kind, kw in grids or GRIDS:
             fn = run_grid if kind == "tau-eta" else run_per_layer
-            res = fn(root=root, log=log, stop=stop, **dict(kw, **budget))
+            res = fn(root=root, log=log, stop=stop, client=client, **dict(kw, **budget))
             paths.append(grid_path(res["name"], root))
             if stop is not None and stop.is_set():
                 break
+    finally:
+        _close(client)
     return paths
 
 
@@ -339,9 +361,14 @@ def main(argv=None):
     p.add_argument("--root", default=None, help="results folder (default: the repository's)")
     p.add_argument("--n-train", type=int, default=BUDGET["n_train"])
     p.add_argument("--epochs", type=int, default=BUDGET["epochs"])
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler (default: an embedded local cluster)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="workers of the embedded cluster (default: one per core)")
     a = p.parse_args(argv)
     log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
-    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs):
+    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs,
+                        scheduler=a.scheduler, n_workers=a.workers):
         print(path)
     return 0
 

@@ -67,8 +67,20 @@ def fake_data(dataset):
     return {"train": split(60, 1), "validation": split(30, 2), "test": split(30, 3)}
 
 
+@pytest.fixture(scope="module")
+def dask_client():
+    """One 2-worker LocalCluster for the module (starting one per run_jobs call is slow)."""
+    from gtp import runner
+    client = runner.connect(n_workers=2, dashboard=False)
+    yield client
+    runner._close(client)
+
+
 @pytest.fixture
-def tiny(monkeypatch):
+def tiny(monkeypatch, dask_client):
+    from gtp import runner
+    monkeypatch.setattr(runner, "connect", lambda *a, **k: dask_client)
+    monkeypatch.setattr(runner, "_close", lambda client: None)
     monkeypatch.setattr(paper, "ROWS", ROWS)
     monkeypatch.setattr(rp, "EPOCHS", {"synth": 2})
     monkeypatch.setattr(rp, "SEARCH", {"n_train": 40, "epochs": 1, "seed": 0})
@@ -140,18 +152,6 @@ def test_unfinished_run_resumes(tiny, tmp_path):
     assert [e["val_acc"] for e in straight["epochs"]] == [e["val_acc"] for e in done["epochs"]]
 
 
-def test_claim_locks(tmp_path):
-    lock = str(tmp_path / "x.lock")
-    assert rp._claim(lock)
-    assert not rp._claimed_by_other(lock)           # our own lock
-    with open(lock, "w") as f:
-        f.write("1")                                # pid 1 is alive: someone else's
-    assert not rp._claim(lock) and rp._claimed_by_other(lock)
-    with open(lock, "w") as f:
-        f.write("999999999")                        # no such process: stale lock
-    assert rp._claim(lock)
-
-
 def test_results_json_atomic_and_clean(tmp_path):
     p = tmp_path / "a" / "r.json"
     R.write_json(str(p), {"x": np.float32(0.5), "nan": float("nan"), "arr": np.arange(3),
@@ -175,20 +175,6 @@ def test_cli_summary_and_dry_run(tiny, tmp_path, capsys):
     assert not (tmp_path / "table1").exists()
     assert main(["summary", "--table", "1", "--root", str(tmp_path)]) == 0
     assert "| 12-6-5-3 | 2 | 0.5 | 91.00 | - | - |" in capsys.readouterr().out
-
-
-def test_jobs_running_elsewhere_are_left_to_them(tiny, tmp_path, monkeypatch):
-    jobs = rp.build_jobs((1,), seeds=1, backprop=False, searches=())
-    ck = tmp_path / "ck"
-    ck.mkdir()
-    for j in jobs:
-        (ck / (j.id + ".lock")).write_text("1")     # pid 1: a live process "runs" them
-
-    def no_wait(_):
-        raise AssertionError("run_jobs waited for jobs another process is running")
-    monkeypatch.setattr(rp.time, "sleep", no_wait)
-    assert rp.run_jobs(jobs, root=str(tmp_path), checkpoint_root=str(ck), log=lambda m: None) == 0
-    assert not (tmp_path / "table1").exists()
 
 
 def test_tuned_equal_to_printed_is_copied_not_retrained(tiny, tmp_path, monkeypatch):

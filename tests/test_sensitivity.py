@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gtp.sensitivity as S
+from gtp import runner
 
 
 def small_data(seed=0, n_in=20, n_train=300, n_val=100):
@@ -20,6 +21,20 @@ def small_data(seed=0, n_in=20, n_train=300, n_val=100):
 
 
 DATA = small_data()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """One 2-worker LocalCluster for the module (starting one per grid is slow)."""
+    client = runner.connect(n_workers=2, dashboard=False)
+    yield client
+    runner._close(client)
+
+
+@pytest.fixture(autouse=True)
+def shared_cluster(monkeypatch, dask_client):
+    monkeypatch.setattr(runner, "connect", lambda *a, **k: dask_client)
+    monkeypatch.setattr(runner, "_close", lambda client: None)
 KW = dict(dataset="toy", sizes=(20, 8, 3), acts="sigmoid", n_train=300, epochs=1,
           log=lambda m: None)
 
@@ -44,8 +59,8 @@ def test_grid_file_holds_every_cell_with_provenance(tmp_path):
 def test_resume_skips_done_cells_and_grows_the_grid(tmp_path, monkeypatch):
     S.run_grid(taus=(1.0,), etas=(0.1, 1.0), root=tmp_path, data=DATA, **KW)
     calls = []
-    real = S._run_cell
-    monkeypatch.setattr(S, "_run_cell", lambda *a, **k: calls.append(a[1:3]) or real(*a, **k))
+    real = S._cell_entry
+    monkeypatch.setattr(S, "_cell_entry", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
     g = S.run_grid(taus=(1.0, 4.0), etas=(0.1, 1.0), root=tmp_path, data=DATA, **KW)
     assert sorted(calls) == [(4.0, 0.1), (4.0, 1.0)]
     assert g["status"] == "finished" and len(g["cells"]) == 4
@@ -83,16 +98,6 @@ def test_divergence_is_recorded_as_a_cell(tmp_path):
     assert div[0, 0] and np.isnan(acc[0, 0]) and S.best_cell(g) is None
 
 
-def test_only_train_and_validation_splits_are_loaded(monkeypatch):
-    import gtp.data
-    asked = []
-    monkeypatch.setattr(gtp.data, "load", lambda name, split, dtype=None:
-                        asked.append(split) or DATA[split if split != "train" else "train"])
-    d = S._validation_data("mnist", 100)
-    assert sorted(asked) == ["train", "validation"] and d["test"] is None
-    assert len(d["train"][1]) == 100
-
-
 def test_grid_names_and_the_papers_settings():
     assert S.grid_name("tau-eta", "mnist", (784, 100, 10), "sigmoid") == "mnist-784-100-10-sigmoid"
     assert S.grid_name("per-layer-tau", "mnist", (784, 100, 100, 10), "paper", 0.001) == \
@@ -107,11 +112,10 @@ def test_grid_names_and_the_papers_settings():
 
 
 def test_run_all_runs_the_listed_grids(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "_validation_data", lambda dataset, n: DATA)
     grids = [("tau-eta", dict(dataset="toy", sizes=(20, 8, 3), acts="sigmoid", taus=(1.0,),
-                              etas=(0.5,))),
+                              etas=(0.5,), data=DATA)),
              ("per-layer-tau", dict(dataset="toy", sizes=(20, 8, 6, 3), acts="sigmoid",
-                                    taus=(1.0,), eta=0.5))]
+                                    taus=(1.0,), eta=0.5, data=DATA))]
     paths = S.run_all(root=tmp_path, grids=grids, log=lambda m: None, n_train=300, epochs=1)
     assert [os.path.basename(p) for p in paths] == [
         "toy-20-8-3-sigmoid.json", "toy-20-8-6-3-sigmoid-per-layer-tau-eta0.5.json"]

@@ -1,0 +1,481 @@
+"""Protocol v2: an equal-budget comparison of GTP and backprop on the paper's 16 rows.
+
+Command line::
+
+    python -m gtp protocol                      # everything, embedded Dask cluster
+    python -m gtp protocol --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
+    python -m gtp protocol --budget             # the budget arithmetic below, from results/
+
+Per row and per rule (GTP, backprop) one validation search with the SAME design, then
+final runs with the settings it chose.  Nothing is selected on the test split: search runs
+never load it, and the final runs report test accuracy at the epoch selected on validation.
+
+Search spaces (``space``; continuous ranges in log10 for tau and the learning rates)
+------------------------------------------------------------------------------------
+* GTP: ``tau`` in [tau_p / 10, 10 tau_p] and ``eta`` in [eta_p / 10, 10 eta_p] around the
+  printed values (jointly), ``gain`` g in [0, 1] and ``acts`` in {"paper", "sigmoid"}.
+  With the zero start and one Euler step the update of W_l (l = 0..L-1) carries a factor
+  of about tau^(L-1-l) relative to backprop (Theory: GTP = backprop + Hebbian); the
+  per-layer rate ``eta_l = eta * tau^(-g (L-1-l))`` undoes that gain for g = 1 and keeps
+  the paper's single eta for g = 0 (``layer_etas``).
+* Backprop: ``eta`` in [c / 10, 10 c] (c = 0.1 for MNIST and Fashion-MNIST, 0.03 for
+  CIFAR-10: the middle of the v1 grids), a per-layer factor ``k`` in [1/10, 10] with
+  ``eta_l = eta * k^(L-1-l)`` (the same freedom per layer as GTP's gain) and ``acts``.
+
+Design (``SEARCH``; seeded, the same for both rules)
+----------------------------------------------------
+Two rounds of successive halving over a Latin-hypercube sample.  Round 1: ``trials``
+points (the first is the anchor: the printed settings for GTP, the range's centre for
+backprop; ``acts`` alternates in a seeded order) train ``rung_epochs[0]`` epoch(s) on the
+first ``n_train`` training examples; the ``keep`` best on validation accuracy continue to
+``rung_epochs[1]`` epochs (the same run, resumed from its checkpoint).  Round 2 samples
+``trials`` new points with the round-1 winner's activations, in ranges centred on the
+winner: a dimension whose winner lies within 1/6 of the range's width from an edge gets
+the same width centred on the winner (the range *extends* beyond that edge), every other
+dimension half the width (a refinement).  The choice is the best of the 2 x ``keep`` runs
+of the last rung (earliest on ties); its ``at_edge`` dimensions are reported.  Both rules
+therefore get 2 x ``trials`` trials of the same epochs per row.
+
+Final runs (``FINAL``): every row x seeds 0, 1, 2 x {GTP, backprop} x 20 epochs on the full
+training split, test accuracy at the best-validation epoch and at the last, and
+``still_rising`` (the least-squares slope of validation accuracy over the last 5 epochs
+is positive: longer training would likely help).
+
+Budget (``budget()``, from the wall time per training example of the v1 table runs,
+measured on this 2-core machine including evaluation; median over runs)
+--------------------------------------------------------------------------------------
+One epoch of all 16 rows for one rule and seed costs about 105 s of one core (MNIST 38 s,
+Fashion-MNIST 18 s, CIFAR-10 49 s).  Final runs: 105 s x 20 epochs x 3 seeds x 2 rules =
+12,600 core-s.  Searches: per row and rule 2 rounds x (12 trials x 1 epoch + 4 x 3 more
+epochs) x 20,000 examples = 960,000 examples = 19.2 full 50,000-example epochs (21.3 of
+CIFAR-10's 45,000), so about 4,200 core-s for both rules.  Total about 16,800 core-s =
+2.3 hours of wall time with two workers (``python -m gtp protocol --budget``), leaving
+about 40 minutes of the 3-hour budget for scheduling overhead and a shared machine.
+"""
+import dataclasses
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from . import results as R
+from .reproduce import DEFAULT_ROOT, ROWS, make_config, run_id
+
+__all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
+           "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
+           "Protocol", "throughput", "budget",
+           "summary", "summary_markdown", "main_protocol"]
+
+VERSION = "v2"
+RULES = ("gtp", "backprop")
+#: validation search of every row and rule (seed 0, first n_train examples, no test split)
+SEARCH = {"n_train": 20000, "trials": 12, "keep": 4, "rung_epochs": (1, 4), "rounds": 2,
+          "seed": 0, "edge": 1 / 6}
+#: final runs
+FINAL = {"epochs": 20, "seeds": (0, 1, 2), "rising_window": 5}
+#: centre of backprop's learning-rate range per data set (middle of the v1 grids)
+BP_CENTRE = {"mnist": 0.1, "fashion-mnist": 0.1, "cifar-10": 0.03}
+ACTS = ("paper", "sigmoid")
+
+
+def space(row, rule):
+    """Round-1 search space: ``{name: (lo, hi, log)}`` (log: the range is in log10)."""
+    if rule == "gtp":
+        return {"tau": (np.log10(row.tau) - 1, np.log10(row.tau) + 1, True),
+                "eta": (np.log10(row.eta) - 1, np.log10(row.eta) + 1, True),
+                "gain": (0.0, 1.0, False)}
+    if rule == "backprop":
+        c = np.log10(BP_CENTRE.get(row.dataset, 0.1))
+        return {"eta": (c - 1, c + 1, True), "k": (-1.0, 1.0, True)}
+    raise ValueError(f"rule: expected 'gtp' or 'backprop', got {rule!r}")
+
+
+def layer_etas(rule, L, params):
+    """Per-layer learning rates eta_0..eta_{L-1} of a search point.
+
+    GTP: ``eta_l = eta * tau^(-gain (L-1-l))``: gain 1 undoes the tau^(L-1-l) factor that
+    the zero start and one Euler step give the update of W_l (Theory, eq. 14-16, 48-51).
+    Backprop: ``eta_l = eta * k^(L-1-l)``.
+    """
+    if rule == "gtp":
+        return [params["eta"] * params["tau"] ** (-params["gain"] * (L - 1 - i)) for i in range(L)]
+    return [params["eta"] * params["k"] ** (L - 1 - i) for i in range(L)]
+
+
+def trial_changes(row, rule, params):
+    """``make_config`` changes of a search point (rule, activations, tau, per-layer eta)."""
+    L = len(row.sizes) - 1
+    ch = {"rule": rule, "acts": params["acts"], "eta": layer_etas(rule, L, params)}
+    if rule == "gtp":
+        ch["tau"] = params["tau"]
+    return ch
+
+
+def _value(x, log):
+    return float(10 ** x) if log else float(x)
+
+
+def _coord(v, log):
+    return float(np.log10(v)) if log else float(v)
+
+
+def design(row, rule, rnd, ranges, acts=None, anchor=True, n=None):
+    """The seeded Latin-hypercube sample of one round: a list of parameter dicts.
+
+    ``ranges``: ``{name: (lo, hi, log)}``.  ``acts``: fixed activations (round 2) or
+    ``None`` (alternating in a seeded order).  ``anchor``: the first point is the printed
+    setting (GTP) or the range's centre (backprop).  ``n``: points (``SEARCH["trials"]``)."""
+    n = n or SEARCH["trials"]
+    rng = np.random.default_rng([ROWS.index(row) if row in ROWS else 99, RULES.index(rule), rnd])
+    u = {name: (rng.permutation(n) + rng.random(n)) / n for name in ranges}
+    act_order = rng.permutation([ACTS[i % 2] for i in range(n)])
+    out = []
+    for i in range(n):
+        p = {name: _value(lo + u[name][i] * (hi - lo), log) for name, (lo, hi, log) in ranges.items()}
+        p["acts"] = acts or str(act_order[i])
+        out.append(p)
+    if anchor:
+        if rule == "gtp":
+            out[0] = {"tau": float(row.tau), "eta": float(row.eta), "gain": 0.0, "acts": "paper"}
+        else:
+            out[0] = {name: _value((lo + hi) / 2, log) for name, (lo, hi, log) in ranges.items()}
+            out[0]["acts"] = "paper"
+    return out
+
+
+def next_ranges(ranges, winner):
+    """Round-2 ranges around the round-1 winner, and the dimensions where it sat at an edge
+    (those are extended beyond that edge; the others are halved)."""
+    out, edges = {}, []
+    for name, (lo, hi, log) in ranges.items():
+        x, w = _coord(winner[name], log), hi - lo
+        if min(x - lo, hi - x) < SEARCH["edge"] * w:
+            edges.append(name)
+            out[name] = (x - w / 2, x + w / 2, log)
+        else:
+            out[name] = (x - w / 4, x + w / 4, log)
+    return out, edges
+
+
+def at_edges(ranges, params):
+    """Dimensions where ``params`` lies within ``SEARCH["edge"]`` of the width of an edge."""
+    return [name for name, (lo, hi, log) in ranges.items()
+            if min(_coord(params[name], log) - lo, hi - _coord(params[name], log))
+            < SEARCH["edge"] * (hi - lo)]
+
+
+def still_rising(val_accs, window=None):
+    """True if the least-squares slope of the last ``window`` validation accuracies is > 0."""
+    window = window or FINAL["rising_window"]
+    v = [a for a in val_accs if a is not None][-window:]
+    if len(v) < 2:
+        return False
+    return bool(np.polyfit(np.arange(len(v)), np.asarray(v, float), 1)[0] > 0)
+
+
+def _n_train(row):
+    """Size of the row's full training split (CIFAR-10: 45,000; MNIST, Fashion-MNIST: 50,000)."""
+    return 45000 if row.dataset == "cifar-10" else 50000
+
+
+def search_examples(row, search=None):
+    """Training examples one search (one rule, one row) processes: every round trains
+    ``trials`` runs for the first rung's epochs and continues ``keep`` to the last."""
+    s = search or SEARCH
+    per_round = s["trials"] * s["rung_epochs"][0] + s["keep"] * (s["rung_epochs"][1] - s["rung_epochs"][0])
+    return s["rounds"] * min(s["n_train"], _n_train(row)) * per_round
+
+
+def _score(rec):
+    """Validation accuracy at the best epoch of a search run (-1 if it diverged early)."""
+    sel = rec.get("selection")
+    return sel["val_acc_at_best"] if sel else -1.0
+
+
+def _rank(entries):
+    """Entries ``(score, index, ...)`` best first; ties go to the lower index."""
+    return sorted(entries, key=lambda e: (-e[0], e[1]))
+
+
+# --------------------------------------------------------------------------- the plan
+class Protocol:
+    """The protocol's job plan for some rows: search rungs, then final runs, each task
+    ready when the results it depends on exist.  Call :meth:`ready` repeatedly (the
+    runner does); :meth:`search_state` gives a search's trials, scores and choice."""
+
+    def __init__(self, rows=None, root=DEFAULT_ROOT, rules=RULES, seeds=None, epochs=None,
+                 data=None, search=None):
+        self.rows = list(rows or ROWS)
+        self.root = os.path.join(root, VERSION)
+        self.rules, self.data = tuple(rules), data
+        self.seeds = tuple(seeds if seeds is not None else FINAL["seeds"])
+        self.epochs = epochs or FINAL["epochs"]
+        self.search = dict(SEARCH, **(search or {}))
+        self._cache = {}
+
+    # -- files
+    def _load(self, path):
+        rec = self._cache.get(path)
+        if rec is None and os.path.exists(path):
+            rec = R.load_record(path)
+            if rec.get("status") in ("finished", "diverged"):
+                self._cache[path] = rec
+            else:
+                rec = None
+        return rec
+
+    def _name(self, row, rule):
+        return f"{row.dataset}-{row.net}-{rule}"
+
+    def _trial_id(self, row, rule, rnd, i, epochs):
+        return f"{self._name(row, rule)}-r{rnd}-t{i:02d}-e{epochs}"
+
+    def search_path(self, row, rule):
+        return os.path.join(self.root, "search", self._name(row, rule) + ".json")
+
+    def final_path(self, row, rule, seed):
+        return os.path.join(self.root, "final", run_id(row, rule, seed, extra=VERSION) + ".json")
+
+    # -- tasks
+    def _trial_task(self, row, rule, rnd, i, params, rung, ranges):
+        from .runner import Task
+        s = self.search
+        epochs = s["rung_epochs"][rung]
+        cfg = make_config(row, seed=s["seed"], epochs=epochs, n_train=s["n_train"], n_eval_train=0,
+                          n_probe=0, **trial_changes(row, rule, params))
+        tid = self._trial_id(row, rule, rnd, i, epochs)
+        n = min(s["n_train"], _n_train(row))
+        done_before = s["rung_epochs"][rung - 1] if rung else 0
+        extra = {"run_id": tid, "table": f"{VERSION}/search", "protocol": VERSION,
+                 "paper_row": dataclasses.asdict(row),
+                 "search": {"rule": rule, "round": rnd, "trial": i, "rung": rung,
+                            "params": params, "ranges": {k: list(v) for k, v in ranges.items()},
+                            "design": s}}
+        return Task(tid, os.path.join(self.root, "search", "trials", tid + ".json"), cfg.to_dict(),
+                    extra, data=self.data, splits=("train", "validation"),
+                    priority=self._priority(row, 1), cost=_cost(row) * n * (epochs - done_before),
+                    checkpoint=f"{self._name(row, rule)}-r{rnd}-t{i:02d}")
+
+    def _priority(self, row, stage):
+        return (len(ROWS) - (ROWS.index(row) if row in ROWS else 0)) * 10 + stage
+
+    def search_state(self, row, rule):
+        """``(tasks ready now, summary or None)`` of one row's search for one rule."""
+        s = self.search
+        ranges = space(row, rule)
+        tops, rounds = [], []
+        acts, edges1 = None, []
+        for rnd in range(1, s["rounds"] + 1):
+            points = design(row, rule, rnd, ranges, acts=acts, anchor=rnd == 1, n=s["trials"])
+            rung0 = [self._trial_task(row, rule, rnd, i, p, 0, ranges) for i, p in enumerate(points)]
+            recs0 = [self._load(t.path) for t in rung0]
+            missing = [t for t, r in zip(rung0, recs0) if r is None]
+            if missing:
+                return missing, None
+            ranked = _rank([(_score(r), i) for i, r in enumerate(recs0)])[:s["keep"]]
+            rung1 = [self._trial_task(row, rule, rnd, i, points[i], 1, ranges) for _, i in ranked]
+            recs1 = [self._load(t.path) for t in rung1]
+            missing = [t for t, r in zip(rung1, recs1) if r is None]
+            if missing:
+                return missing, None
+            top = _rank([(_score(r), i) for (_, i), r in zip(ranked, recs1)])
+            rounds.append({"round": rnd, "ranges": {k: list(v) for k, v in ranges.items()},
+                           "acts": acts, "trials": [
+                               {"trial": i, "params": p, "val_acc_rung0": _score(r0),
+                                "val_acc_rung1": next((_score(r1) for (_, j), r1 in zip(ranked, recs1)
+                                                       if j == i), None)}
+                               for i, (p, r0) in enumerate(zip(points, recs0))]})
+            tops += [(sc, (rnd - 1) * s["trials"] + i, rnd, i, points[i], dict(ranges)) for sc, i in top]
+            if rnd == 1:
+                winner = points[top[0][1]]
+                acts = winner["acts"]
+                ranges, edges1 = next_ranges(ranges, winner)
+        best = _rank(tops)[0]
+        sc, _, rnd, i, params, rng = best
+        summary = {"protocol": VERSION, "row": dataclasses.asdict(row), "rule": rule,
+                   "design": s, "rounds": rounds, "round1_edges": edges1,
+                   "choice": {"round": rnd, "trial": i, "params": params, "val_acc": sc,
+                              "changes": trial_changes(row, rule, params),
+                              "at_edge": at_edges(rng, params)},
+                   "trials": s["rounds"] * s["trials"], "examples": search_examples(row, s)}
+        return [], summary
+
+    def choice(self, row, rule):
+        """The search's summary (written to ``search/<row>-<rule>.json``), or ``None``."""
+        path = self.search_path(row, rule)
+        rec = self._load(path)
+        if rec is not None:
+            return rec
+        tasks, summary = self.search_state(row, rule)
+        if summary is None:
+            return None
+        summary["status"] = "finished"
+        summary["provenance"] = R.provenance()
+        R.write_json(path, summary)
+        return self._load(path)
+
+    def _final_task(self, row, rule, seed, ch):
+        from .reproduce import _data_source
+        from .runner import Task
+        cfg = make_config(row, seed=seed, epochs=self.epochs, **ch["choice"]["changes"])
+        rid = run_id(row, rule, seed, extra=VERSION)
+        base = {"run_id": rid, "table": f"{VERSION}/final", "variant": "equal-budget",
+                "protocol": VERSION, "paper_row": dataclasses.asdict(row),
+                "choice": {k: ch["choice"][k] for k in ("params", "val_acc", "at_edge", "round", "trial")},
+                "search_file": os.path.relpath(self.search_path(row, rule), self.root),
+                "data_source": _data_source(row.dataset) if self.data is None else None}
+
+        def extra(rec):
+            vals = [e["val_acc"] for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
+            return dict(base, still_rising=still_rising(vals))
+        n = _n_train(row)
+        return Task(rid, self.final_path(row, rule, seed), cfg.to_dict(), extra, data=self.data,
+                    priority=self._priority(row, 0), cost=_cost(row) * n * self.epochs)
+
+    def ready(self):
+        """Every task that can run now (the runner skips finished ones)."""
+        tasks = []
+        for row in self.rows:
+            for rule in self.rules:
+                t, summary = self.search_state(row, rule)
+                tasks += t
+                if summary is None:
+                    continue
+                ch = self.choice(row, rule)
+                tasks += [self._final_task(row, rule, seed, ch) for seed in self.seeds]
+        return tasks
+
+    def counts(self):
+        """``(jobs, cost)`` of the whole plan (for the progress bar)."""
+        s = self.search
+        per_search = s["rounds"] * (s["trials"] + s["keep"])
+        n_jobs = len(self.rows) * len(self.rules) * (per_search + len(self.seeds))
+        cost = sum(len(self.rules) * _cost(row) * (search_examples(row, s) + len(self.seeds) * _n_train(row)
+                                                   * self.epochs) for row in self.rows)
+        return n_jobs, cost
+
+
+# --------------------------------------------------------------------------- reading
+def summary(root=DEFAULT_ROOT, rows=None):
+    """The protocol's results as data, one dict per row: the paper's accuracy and, per rule,
+    the finished final runs' seeds, test accuracies at the selected and at the last epoch
+    (fractions), their mean and std, how many seeds still rise at the end, and the search's
+    choice (``None`` while a search runs)."""
+    plan = Protocol(rows, root=root)
+    out = []
+    for row in plan.rows:
+        d = {"dataset": row.dataset, "net": row.net, "paper": row.paper / 100, "rules": {}}
+        for rule in plan.rules:
+            path = plan.search_path(row, rule)
+            ch = R.load_record(path)["choice"] if os.path.exists(path) else None
+            recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
+                    if os.path.exists(plan.final_path(row, rule, s))]
+            recs = [r for r in recs if r.get("selection")]
+            best = [r["selection"]["test_acc_at_best"] for r in recs]
+            last = [r["selection"]["test_acc_last"] for r in recs]
+            d["rules"][rule] = {
+                "choice": ch, "seeds": [r["config"]["seed"] for r in recs],
+                "test_at_best": best, "test_last": last,
+                "mean": R.aggregate(best)[0], "std": R.aggregate(best)[1],
+                "mean_last": R.aggregate(last)[0], "std_last": R.aggregate(last)[1],
+                "still_rising": sum(bool(r.get("still_rising")) for r in recs),
+                "diverged": sum(r["status"] == "diverged" for r in recs)}
+        out.append(d)
+    return out
+
+
+def summary_markdown(root=DEFAULT_ROOT, rows=None):
+    """Markdown table: paper | GTP | backprop (equal budget), test accuracy % at the epoch
+    selected on validation, mean ± std (seeds); ``rising`` counts seeds whose validation
+    accuracy still rises at the end."""
+    lines = ["| data set | network | paper | GTP (equal budget) | backprop (equal budget) |",
+             "|---|---|---|---|---|"]
+    for d in summary(root, rows):
+        cells = []
+        for rule in RULES:
+            m = d["rules"][rule]
+            if not m["seeds"]:
+                cells.append("search not finished" if m["choice"] is None else "final runs not finished")
+                continue
+            c = R.fmt_mean_std(m["test_at_best"]) + " s" + ",".join(map(str, m["seeds"]))
+            if m["still_rising"]:
+                c += f" [{m['still_rising']} rising]"
+            cells.append(c)
+        lines.append(f"| {d['dataset']} | {d['net']} | {100 * d['paper']:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- budget
+_THROUGHPUT = {}    # throughput() per results root
+
+
+def throughput(root=DEFAULT_ROOT):
+    """``{(dataset, net): seconds per training example}``: median over the v1 table runs
+    of ``wall_time / (epochs * n_train)`` (training and per-epoch evaluation, one core)."""
+    if _THROUGHPUT.get(root) is None:
+        per = {}
+        for rec in R.load_results(root):
+            if not str(rec.get("table", "")).startswith("table") or rec.get("same_as"):
+                continue
+            ep = [e for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
+            if ep and rec.get("wall_time"):
+                key = (rec["config"]["dataset"], "-".join(map(str, rec["config"]["sizes"])))
+                per.setdefault(key, []).append(rec["wall_time"] / (len(ep) * rec["data"]["n_train"]))
+        _THROUGHPUT[root] = {k: statistics.median(v) for k, v in per.items()}
+    return _THROUGHPUT[root]
+
+
+def _cost(row):
+    """Estimated seconds per training example of a row (1e-4 when unmeasured)."""
+    return throughput().get((row.dataset, row.net), 1e-4)
+
+
+def budget(rows=None, workers=2):
+    """The budget arithmetic: ``{"search_core_s", "final_core_s", "total_core_s",
+    "wall_h"}`` for the protocol on ``rows`` with ``workers`` single-core workers."""
+    p = Protocol(rows)
+    search = sum(len(p.rules) * _cost(row) * search_examples(row, p.search) for row in p.rows)
+    final = sum(len(p.rules) * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
+    total = search + final
+    return {"search_core_s": search, "final_core_s": final, "total_core_s": total,
+            "wall_h": total / workers / 3600}
+
+
+# --------------------------------------------------------------------------- command line
+def main_protocol(args):
+    from .reproduce import rows_of
+    from .runner import run
+    rows = [r for r in rows_of(args.table) if args.nets is None or r.net in set(args.nets)]
+    if args.summary:
+        print(summary_markdown(args.root, rows))
+        return 0
+    if args.budget:
+        b = budget(rows, args.workers or os.cpu_count() or 1)
+        print(f"searches {b['search_core_s']:.0f} core-s, final runs {b['final_core_s']:.0f} "
+              f"core-s, total {b['total_core_s']:.0f} core-s = {b['wall_h']:.2f} h of wall time")
+        return 0
+    plan = Protocol(rows, root=args.root)
+    n_jobs, cost = plan.counts()
+    if args.dry_run:
+        todo = [t.id for t in plan.ready()]
+        print(f"{n_jobs} jobs in the protocol; ready now: {len(todo)}")
+        for t in todo:
+            print("  ", t)
+        return 0
+    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
+    checkpoints = args.checkpoints or os.path.join(args.root, ".checkpoints", VERSION)
+    try:
+        stats = run(plan.ready, checkpoints, scheduler=args.scheduler, n_workers=args.workers,
+                    log=log, progress=not args.no_progress, total=n_jobs, total_cost=cost,
+                    connect_timeout=args.connect_timeout)
+    except ConnectionError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for row in rows:                    # search summaries of searches finished earlier
+        for rule in plan.rules:
+            plan.choice(row, rule)
+    log(f"done: {stats['ran']} run(s), {stats['skipped']} already done, "
+        f"{len(stats['failed'])} failed")
+    return 1 if stats["failed"] else 0

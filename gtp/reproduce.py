@@ -38,6 +38,7 @@ import time
 from . import results as R
 from .learning_rules import baseline
 from .paper import RESULTS_ROOT, ROWS, Row, rows_of
+from .runner import is_done
 from .train import TrainConfig, load_splits, train
 
 __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "rows_of",
@@ -226,14 +227,8 @@ _DATA = _data        # run_jobs lets the workers load the data themselves unless
 
 
 def _is_done(path, cfg=None):
-    if not os.path.exists(path):
-        return False
-    rec = R.load_record(path)
-    if rec.get("status") == "diverged":
-        return True
-    if rec.get("status") != "finished":
-        return False
-    return cfg is None or rec["config"]["epochs"] >= cfg.epochs
+    """A finished (with ``cfg.epochs`` epochs) or diverged run at ``path``."""
+    return is_done(path, None if cfg is None else cfg.epochs)
 
 
 def _data_source(dataset):

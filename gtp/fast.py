@@ -39,7 +39,7 @@ from scipy.linalg import blas
 
 from ._checks import DivergenceError, check_steps, check_weights, per_layer
 from .activations import resolve_activations
-from .learning_rules import get_rule, rule_names
+from .learning_rules import get_rule, rule_names, studied
 from .targets import START_POINTS
 
 __all__ = ["FastNet", "rule_names"]
@@ -75,17 +75,17 @@ class FastNet:
     Parameters mirror ``gtp.gtp_step``: ``acts`` (name, "paper" or list), ``tau`` (scalar
     or one per hidden layer), ``eta`` (scalar or one per weight matrix), ``steps``,
     ``start`` ("zero" | "activation"); ``rule`` is a name of ``gtp.learning_rules``
-    ("gtp", "backprop", ...; rules that do not use tau, steps or start ignore them).
+    (default: the studied rule, GTP; rules that do not use tau, steps or start ignore them).
     ``W`` must hold C-contiguous arrays of one dtype, float32 or float64; they are updated
     in place and never replaced.  ``batch_size`` is the largest mini-batch ``step_batch``
     will receive.  For a mini-batch, like the reference functions, the update is ``eta``
     times the *mean* over the batch of the per-example updates.
     """
 
-    def __init__(self, W, acts="paper", rule="gtp", tau=1.0, eta=0.01, steps=1, start="zero",
+    def __init__(self, W, acts="paper", rule=None, tau=1.0, eta=0.01, steps=1, start="zero",
                  batch_size=1):
         check_weights(W)
-        self.rule_entry = get_rule(rule)
+        self.rule_entry = studied() if rule is None else get_rule(rule)
         self.hidden_deltas = self.rule_entry.hidden_deltas
         if start not in START_POINTS:
             raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
@@ -98,7 +98,7 @@ class FastNet:
                                  f"array (got {w.dtype}, C-contiguous={w.flags.c_contiguous})")
         self.W, self.L, self.dtype = W, len(W), dtype
         self.WT = [w.T for w in W]          # F-ordered views for BLAS, same memory
-        self.rule, self.start, self.steps = rule, start, check_steps(steps)
+        self.rule, self.start, self.steps = self.rule_entry.name, start, check_steps(steps)
         self.names = resolve_activations(acts, self.L)
         self.acts = [_ACT[n] for n in self.names]
         self.taus = per_layer(tau, max(self.L - 1, 1), "tau")

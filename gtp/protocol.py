@@ -61,6 +61,9 @@ import time
 import numpy as np
 
 from . import results as R
+from .learning_rules import RULES as _REGISTRY
+from .learning_rules import backprop as _backprop
+from .learning_rules import get_rule
 from .reproduce import DEFAULT_ROOT, ROWS, make_config, run_id
 
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
@@ -69,47 +72,45 @@ __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_e
            "summary", "summary_markdown", "main_protocol"]
 
 VERSION = "v2"
-RULES = ("gtp", "backprop")
+#: the rules the protocol compares: those of the registry with a search space, in its order
+RULES = tuple(name for name, r in _REGISTRY.items() if r.search is not None)
 #: validation search of every row and rule (seed 0, first n_train examples, no test split)
 SEARCH = {"n_train": 20000, "trials": 12, "keep": 4, "rung_epochs": (1, 4), "rounds": 2,
           "seed": 0, "edge": 1 / 6}
 #: final runs
 FINAL = {"epochs": 20, "seeds": (0, 1, 2), "rising_window": 5}
-#: centre of backprop's learning-rate range per data set (middle of the v1 grids)
-BP_CENTRE = {"mnist": 0.1, "fashion-mnist": 0.1, "cifar-10": 0.03}
+#: centre of backprop's learning-rate range per data set (its registry entry)
+BP_CENTRE = _backprop.ETA_CENTRE
 ACTS = ("paper", "sigmoid")
 
 
+def _search(rule):
+    r = get_rule(rule)
+    if r.search is None:
+        raise ValueError(f"rule: {rule!r} has no search space in the registry; rules of the "
+                         f"protocol: {RULES}")
+    return r.search
+
+
 def space(row, rule):
-    """Round-1 search space: ``{name: (lo, hi, log)}`` (log: the range is in log10)."""
-    if rule == "gtp":
-        return {"tau": (np.log10(row.tau) - 1, np.log10(row.tau) + 1, True),
-                "eta": (np.log10(row.eta) - 1, np.log10(row.eta) + 1, True),
-                "gain": (0.0, 1.0, False)}
-    if rule == "backprop":
-        c = np.log10(BP_CENTRE.get(row.dataset, 0.1))
-        return {"eta": (c - 1, c + 1, True), "k": (-1.0, 1.0, True)}
-    raise ValueError(f"rule: expected 'gtp' or 'backprop', got {rule!r}")
+    """Round-1 search space of ``rule`` (its registry entry): ``{name: (lo, hi, log)}``
+    (log: the range is in log10)."""
+    return _search(rule).space(row)
 
 
 def layer_etas(rule, L, params):
-    """Per-layer learning rates eta_0..eta_{L-1} of a search point.
-
-    GTP: ``eta_l = eta * tau^(-gain (L-1-l))``: gain 1 undoes the tau^(L-1-l) factor that
-    the zero start and one Euler step give the update of W_l (Theory, eq. 14-16, 48-51).
-    Backprop: ``eta_l = eta * k^(L-1-l)``.
-    """
-    if rule == "gtp":
-        return [params["eta"] * params["tau"] ** (-params["gain"] * (L - 1 - i)) for i in range(L)]
-    return [params["eta"] * params["k"] ** (L - 1 - i) for i in range(L)]
+    """Per-layer learning rates eta_0..eta_{L-1} of a search point (the rule's registry
+    entry: e.g. GTP's gain compensation undoes the tau^(L-1-l) factor of W_l)."""
+    return _search(rule).layer_etas(L, params)
 
 
 def trial_changes(row, rule, params):
-    """``make_config`` changes of a search point (rule, activations, tau, per-layer eta)."""
+    """``make_config`` changes of a search point (rule, activations, per-layer eta, and the
+    parameters the rule's search space puts into the config, e.g. GTP's tau)."""
     L = len(row.sizes) - 1
     ch = {"rule": rule, "acts": params["acts"], "eta": layer_etas(rule, L, params)}
-    if rule == "gtp":
-        ch["tau"] = params["tau"]
+    for name in _search(rule).config:
+        ch[name] = params[name]
     return ch
 
 
@@ -125,8 +126,8 @@ def design(row, rule, rnd, ranges, acts=None, anchor=True, n=None):
     """The seeded Latin-hypercube sample of one round: a list of parameter dicts.
 
     ``ranges``: ``{name: (lo, hi, log)}``.  ``acts``: fixed activations (round 2) or
-    ``None`` (alternating in a seeded order).  ``anchor``: the first point is the printed
-    setting (GTP) or the range's centre (backprop).  ``n``: points (``SEARCH["trials"]``)."""
+    ``None`` (alternating in a seeded order).  ``anchor``: the first point is the rule's
+    anchor (GTP: the printed setting; backprop: the ranges' centre).  ``n``: points (``SEARCH["trials"]``)."""
     n = n or SEARCH["trials"]
     rng = np.random.default_rng([ROWS.index(row) if row in ROWS else 99, RULES.index(rule), rnd])
     u = {name: (rng.permutation(n) + rng.random(n)) / n for name in ranges}
@@ -137,11 +138,7 @@ def design(row, rule, rnd, ranges, acts=None, anchor=True, n=None):
         p["acts"] = acts or str(act_order[i])
         out.append(p)
     if anchor:
-        if rule == "gtp":
-            out[0] = {"tau": float(row.tau), "eta": float(row.eta), "gain": 0.0, "acts": "paper"}
-        else:
-            out[0] = {name: _value((lo + hi) / 2, log) for name, (lo, hi, log) in ranges.items()}
-            out[0]["acts"] = "paper"
+        out[0] = dict(_search(rule).anchor(row, ranges), acts="paper")
     return out
 
 

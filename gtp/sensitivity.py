@@ -32,11 +32,15 @@ import numpy as np
 
 from . import results as R
 from .activations import get_activation, resolve_activations
+from .learning_rules import studied
 from .network import forward
 from .paper import RESULTS_ROOT, find_row
 from .rules import backprop_deltas, local_deltas
 from .targets import targets
 from .train import TrainConfig
+
+#: the rule whose tau these grids study (the registry's studied rule, GTP)
+STUDIED = studied().name
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
            "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
@@ -169,7 +173,7 @@ def _run(kind, name, base, settings, cells, root, data, log, stop, client=None):
 
 
 def _base(dataset, sizes, acts, n_train, epochs, seed):
-    return dict(dataset=dataset, sizes=tuple(sizes), acts=acts, rule="gtp", start="zero",
+    return dict(dataset=dataset, sizes=tuple(sizes), acts=acts, rule=STUDIED, start="zero",
                 steps=1, epochs=epochs, batch_size=1, seed=seed, init="paper",
                 n_train=n_train, dtype="float32", engine="fast", n_eval_train=0, n_probe=0)
 
@@ -189,7 +193,7 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
     Used in: book/training/sensitivity.md.
     """
     base = _base(dataset, sizes, acts, n_train, epochs, seed)
-    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": "gtp",
+    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": STUDIED,
                 "start": "zero", "steps": 1, "init": "paper",
                 "taus": [float(t) for t in taus], "etas": [float(e) for e in etas]}
     name = grid_name("tau-eta", dataset, sizes, acts)
@@ -207,7 +211,7 @@ def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
     if len(sizes) != 4:
         raise ValueError(f"sizes: the per-layer grid needs exactly two hidden layers, got {sizes}")
     base = _base(dataset, sizes, acts, n_train, epochs, seed)
-    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": "gtp",
+    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": STUDIED,
                 "start": "zero", "steps": 1, "init": "paper",
                 "taus": [float(t) for t in taus], "eta": float(eta)}
     name = grid_name("per-layer-tau", dataset, sizes, acts, eta)

@@ -83,7 +83,7 @@ from ._checks import DivergenceError
 from .activations import resolve_activations
 from .fast import FastNet
 from .init import SCHEMES, init_weights, sample_weights, scheme_variances
-from .learning_rules import get_rule, rule_names
+from .learning_rules import get_rule, rule_names, studied
 from .network import accuracy, forward, one_hot
 from .results import atomic_write
 from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
@@ -120,7 +120,7 @@ class TrainConfig:
     dataset: str = "mnist"
     sizes: tuple = (784, 100, 10)
     acts: object = "paper"
-    rule: str = "gtp"
+    rule: str = studied().name          # the registry's studied rule (GTP)
     start: str = "zero"
     tau: object = 400.0
     eta: object = 0.01

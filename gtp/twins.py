@@ -430,11 +430,18 @@ def training_spec(panel, root=None, seed=0):
     from .paper import RESULTS_ROOT
     from .widgets.training import run_title
     root = Path(root or RESULTS_ROOT)
-    variants = (("gtp", "GTP, printed tau and eta"), ("gtp-tuned", "GTP, tuned on validation"),
-                ("backprop", "backprop"))
-    rows = [r for r in ROWS
-            if all((root / f"table{r.table}" / f"{r.dataset}-{r.net}-{v}-s{seed}.json").exists()
-                   for v, _ in variants)]
+    from .learning_rules import baseline, studied
+    from .report import kind_label
+    from .reproduce import run_id
+    # the runs shown: the studied rule with the printed and the tuned settings, the baseline
+    kinds = ((studied().name, "printed"), (studied().name, "tuned"), (baseline().name, "printed"))
+    variants = tuple((f"{rule}-{variant}", kind_label((rule, variant))) for rule, variant in kinds)
+
+    def path(r, v):
+        rule, variant = v.rsplit("-", 1)
+        return root / f"table{r.table}" / f"{run_id(r, rule, seed, variant)}.json"
+
+    rows = [r for r in ROWS if all(path(r, v).exists() for v, _ in variants)]
     if not rows:
         raise FileNotFoundError(f"no result files of Tables 1-3 under {root}: run "
                                 f"`python -m gtp reproduce` (see results/README.md)")
@@ -446,8 +453,7 @@ def training_spec(panel, root=None, seed=0):
 
     def frame(v):
         r = rows[keys.index(v["network"])]
-        rec = json.loads((root / f"table{r.table}" /
-                          f"{r.dataset}-{r.net}-{v['rule']}-s{seed}.json").read_text())
+        rec = json.loads(path(r, v["rule"]).read_text())
         cfg = rec["config"]
         title = run_title(cfg["dataset"], cfg["sizes"], cfg["rule"])
         fig = F.training_figure(rec["epochs"], title=title)
@@ -460,7 +466,7 @@ def training_spec(panel, root=None, seed=0):
     return TwinSpec("training", "Training run, learning curves and per-layer cosines",
                     (Control("network", "network", keys, default_net, kind="select",
                              labels=labels),
-                     Control("rule", "rule", tuple(v for v, _ in variants), "gtp",
+                     Control("rule", "rule", tuple(v for v, _ in variants), variants[0][0],
                              kind="select", labels=tuple(t for _, t in variants))),
                     frame, note=NOTE + f" Runs: seed {seed}, read from results/table1-3.")
 

@@ -17,6 +17,8 @@ module here exporting ``RULE``, a :class:`Rule` with
   operations ``net.forward_layer``, ``net.back``, ``net.acts``, ``net.one_hot`` and
   ``net.scratch`` (which call ``?gemv`` or ``?gemm``), so it is written once;
 * ``choices``: the variants a panel offers (label, changes to the config);
+* ``search``: a :class:`SearchSpace`, what the equal-budget protocol (``gtp.protocol``)
+  tunes for this rule on the validation split (``None``: the rule is not in the protocol);
 * ``signal``: what diverges when it diverges ("target", "gradient"), for the messages.
 
 Adding a rule = one module, its tests, and its name in ``_MODULES`` below (see
@@ -25,7 +27,30 @@ CONTRIBUTING.md for a worked example); :func:`register` adds one at run time (te
 import dataclasses
 import importlib
 
-__all__ = ["Rule", "RULES", "register", "get_rule", "rule_names", "baseline"]
+__all__ = ["Rule", "SearchSpace", "RULES", "register", "get_rule", "rule_names", "baseline",
+           "studied", "log_centre"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    """What the protocol searches for one rule (``gtp.protocol``, results/v2/README.md).
+
+    * ``space(row)``: round-1 ranges ``{name: (lo, hi, log)}`` for a row of Tables 1-3
+      (``log``: the range is in log10);
+    * ``layer_etas(L, params)``: the per-layer learning rates eta_0..eta_{L-1} of a point;
+    * ``anchor(row, ranges)``: the first point of round 1 (without the activations);
+    * ``config``: the parameters copied into the run's config besides ``acts`` and ``eta``.
+    """
+    space: object
+    layer_etas: object
+    anchor: object
+    config: tuple = ()
+
+
+def log_centre(ranges):
+    """The centre of every range of ``ranges`` (``{name: (lo, hi, log)}``), as values."""
+    return {name: float(10 ** ((lo + hi) / 2)) if log else float((lo + hi) / 2)
+            for name, (lo, hi, log) in ranges.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +65,7 @@ class Rule:
     signal: str = "target"
     choices: tuple = ()          # ((key, label, changes), ...) offered by the training panel
     baseline: bool = False       # the rule every other is compared with (backprop)
+    search: object = None        # SearchSpace of the equal-budget protocol, or None
     doc: str = ""
 
     def uses(self, field):
@@ -80,6 +106,11 @@ def rule_names():
 def baseline():
     """The baseline rule (backprop): the one other rules are compared with."""
     return next(r for r in RULES.values() if r.baseline)
+
+
+def studied():
+    """The rule the book studies: the first rule of the registry that is not the baseline."""
+    return next(r for r in RULES.values() if not r.baseline)
 
 
 for _m in _MODULES:

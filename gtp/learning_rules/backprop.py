@@ -1,7 +1,12 @@
 """Backprop SGD on the same quadratic cost (the baseline): the registry entry and the fast
 kernel.  The maths in full is ``gtp.rules.backprop_deltas``."""
+import numpy as np
+
 from ..rules import backprop_step
-from . import Rule
+from . import Rule, SearchSpace, log_centre
+
+#: centre of the learning-rate range per data set (the middle of the v1 grids)
+ETA_CENTRE = {"mnist": 0.1, "fashion-mnist": 0.1, "cifar-10": 0.03}
 
 
 def reference_step(W, x, label, cfg):
@@ -16,8 +21,25 @@ def hidden_deltas(net, labels):
         d[l - 1] *= fp[l]
 
 
+def search_space(row):
+    """eta one decade either side of ``ETA_CENTRE``, and a per-layer factor k in [0.1, 10]."""
+    c = np.log10(ETA_CENTRE.get(row.dataset, 0.1))
+    return {"eta": (c - 1, c + 1, True), "k": (-1.0, 1.0, True)}
+
+
+def layer_etas(L, params):
+    """``eta_l = eta * k^(L-1-l)``."""
+    return [params["eta"] * params["k"] ** (L - 1 - i) for i in range(L)]
+
+
+def anchor(row, ranges):
+    """The centre of the ranges."""
+    return log_centre(ranges)
+
+
 RULE = Rule(
     name="backprop", label="backprop", colour="#000000", hyper=(),
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="gradient",
     choices=(("backprop", "backprop (same cost)", {}),), baseline=True,
+    search=SearchSpace(search_space, layer_etas, anchor),
     doc="Stochastic gradient descent on 1/2 ||onehot - y_L||^2, gradients by the chain rule.")

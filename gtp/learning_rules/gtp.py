@@ -3,7 +3,7 @@ fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.rules.gtp_updates``
 import numpy as np
 
 from ..rules import gtp_step
-from . import Rule
+from . import Rule, SearchSpace
 
 
 def reference_step(W, x, label, cfg):
@@ -38,10 +38,30 @@ def hidden_deltas(net, labels):
         d[l - 1] *= fp[l]
 
 
+def search_space(row):
+    """tau and eta one decade either side of the row's printed values, and the gain
+    compensation in [0, 1] (``layer_etas``)."""
+    return {"tau": (np.log10(row.tau) - 1, np.log10(row.tau) + 1, True),
+            "eta": (np.log10(row.eta) - 1, np.log10(row.eta) + 1, True),
+            "gain": (0.0, 1.0, False)}
+
+
+def layer_etas(L, params):
+    """``eta_l = eta * tau^(-gain (L-1-l))``: gain 1 undoes the tau^(L-1-l) factor that the
+    zero start and one Euler step give the update of W_l (Theory, eq. 14-16, 48-51)."""
+    return [params["eta"] * params["tau"] ** (-params["gain"] * (L - 1 - i)) for i in range(L)]
+
+
+def anchor(row, ranges):
+    """The printed setting of the row (one eta for every layer)."""
+    return {"tau": float(row.tau), "eta": float(row.eta), "gain": 0.0}
+
+
 RULE = Rule(
     name="gtp", label="GTP", colour="#0072B2", hyper=("tau", "steps", "start"),
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
     choices=(("gtp-zero", "GTP, zero start (authors' code)", {"start": "zero"}),
              ("gtp-activation", "GTP, activation start (eq. 3)", {"start": "activation"})),
+    search=SearchSpace(search_space, layer_etas, anchor, config=("tau",)),
     doc="Gradient target propagation: every layer descends its local cost towards targets "
         "computed by Euler steps (eq. 3-5, 32).")

@@ -69,7 +69,7 @@ from .reproduce import DEFAULT_ROOT, ROWS, make_config, run_id
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
            "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
            "Protocol", "throughput", "budget",
-           "summary", "summary_markdown", "main_protocol"]
+           "main_protocol"]
 
 VERSION = "v2"
 #: the rules the protocol compares: those of the registry with a search space, in its order
@@ -354,56 +354,6 @@ class Protocol:
         return n_jobs, cost
 
 
-# --------------------------------------------------------------------------- reading
-def summary(root=DEFAULT_ROOT, rows=None):
-    """The protocol's results as data, one dict per row: the paper's accuracy and, per rule,
-    the finished final runs' seeds, test accuracies at the selected and at the last epoch
-    (fractions), their mean and std, how many seeds still rise at the end, and the search's
-    choice (``None`` while a search runs)."""
-    plan = Protocol(rows, root=root)
-    out = []
-    for row in plan.rows:
-        d = {"dataset": row.dataset, "net": row.net, "paper": row.paper / 100, "rules": {}}
-        for rule in plan.rules:
-            path = plan.search_path(row, rule)
-            ch = R.load_record(path)["choice"] if os.path.exists(path) else None
-            recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
-                    if os.path.exists(plan.final_path(row, rule, s))]
-            recs = [r for r in recs if r.get("selection")]
-            best = [r["selection"]["test_acc_at_best"] for r in recs]
-            last = [r["selection"]["test_acc_last"] for r in recs]
-            d["rules"][rule] = {
-                "choice": ch, "seeds": [r["config"]["seed"] for r in recs],
-                "test_at_best": best, "test_last": last,
-                "mean": R.aggregate(best)[0], "std": R.aggregate(best)[1],
-                "mean_last": R.aggregate(last)[0], "std_last": R.aggregate(last)[1],
-                "still_rising": sum(bool(r.get("still_rising")) for r in recs),
-                "diverged": sum(r["status"] == "diverged" for r in recs)}
-        out.append(d)
-    return out
-
-
-def summary_markdown(root=DEFAULT_ROOT, rows=None):
-    """Markdown table: paper | GTP | backprop (equal budget), test accuracy % at the epoch
-    selected on validation, mean ± std (seeds); ``rising`` counts seeds whose validation
-    accuracy still rises at the end."""
-    lines = ["| data set | network | paper | GTP (equal budget) | backprop (equal budget) |",
-             "|---|---|---|---|---|"]
-    for d in summary(root, rows):
-        cells = []
-        for rule in RULES:
-            m = d["rules"][rule]
-            if not m["seeds"]:
-                cells.append("search not finished" if m["choice"] is None else "final runs not finished")
-                continue
-            c = R.fmt_mean_std(m["test_at_best"]) + " s" + ",".join(map(str, m["seeds"]))
-            if m["still_rising"]:
-                c += f" [{m['still_rising']} rising]"
-            cells.append(c)
-        lines.append(f"| {d['dataset']} | {d['net']} | {100 * d['paper']:.2f} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- budget
 _THROUGHPUT = {}    # throughput() per results root
 
@@ -446,7 +396,8 @@ def main_protocol(args):
     from .runner import run
     rows = [r for r in rows_of(args.table) if args.nets is None or r.net in set(args.nets)]
     if args.summary:
-        print(summary_markdown(args.root, rows))
+        from .report import protocol_markdown
+        print(protocol_markdown(args.root, rows))
         return 0
     if args.budget:
         b = budget(rows, args.workers or os.cpu_count() or 1)

@@ -11,6 +11,7 @@ of one kind on one row: mean ± std over the finished seeds (percent), the seeds
 counts of diverged and unfinished runs.  Accuracies are test accuracies at the epoch
 selected on validation (``which="test_acc_at_best"``) or at the last epoch.
 """
+import os
 import time
 
 import numpy as np
@@ -22,7 +23,8 @@ from .learning_rules import RULES, baseline, get_rule, studied
 __all__ = ["STATUS_DONE", "VARIANT_TEXT", "VARIANT_COLOURS", "kind_label", "kind_colour",
            "table_data", "summarise", "columns", "cell_text", "table_markdown", "gaps",
            "verdict_data", "versus_baseline", "still_improving", "gains_table", "e20_data",
-           "summary_data", "summary_table", "summary_markdown", "search_table"]
+           "summary_data", "summary_table", "summary_markdown", "search_table",
+           "protocol_summary", "protocol_markdown"]
 
 #: statuses of a run whose selected epoch counts in a table
 STATUS_DONE = ("finished", "diverged")
@@ -420,3 +422,55 @@ def summary_markdown(root=None, tables=(1, 2, 3)):
         parts += [f"\n## Validation search: {what} (`{kind}`; validation accuracy %, "
                   f"last column: the choice)\n", search_table(root, kind, tables)]
     return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- protocol v2
+def protocol_summary(root=None, rows=None):
+    """The protocol's results as data, one dict per row: the paper's accuracy and, per rule,
+    the finished final runs' seeds, test accuracies at the selected and at the last epoch
+    (fractions), their mean and std, how many seeds still rise at the end, and the search's
+    choice (``None`` while a search runs).  Reads ``results/v2/`` (``gtp.protocol``)."""
+    from .protocol import Protocol
+    plan = Protocol(rows, root=root or paper.RESULTS_ROOT)
+    out = []
+    for row in plan.rows:
+        d = {"dataset": row.dataset, "net": row.net, "paper": row.paper / 100, "rules": {}}
+        for rule in plan.rules:
+            path = plan.search_path(row, rule)
+            ch = R.load_record(path)["choice"] if os.path.exists(path) else None
+            recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
+                    if os.path.exists(plan.final_path(row, rule, s))]
+            recs = [r for r in recs if r.get("selection")]
+            best = [r["selection"]["test_acc_at_best"] for r in recs]
+            last = [r["selection"]["test_acc_last"] for r in recs]
+            d["rules"][rule] = {
+                "choice": ch, "seeds": [r["config"]["seed"] for r in recs],
+                "test_at_best": best, "test_last": last,
+                "mean": R.aggregate(best)[0], "std": R.aggregate(best)[1],
+                "mean_last": R.aggregate(last)[0], "std_last": R.aggregate(last)[1],
+                "still_rising": sum(bool(r.get("still_rising")) for r in recs),
+                "diverged": sum(r["status"] == "diverged" for r in recs)}
+        out.append(d)
+    return out
+
+
+def protocol_markdown(root=None, rows=None):
+    """Markdown table: paper | GTP | backprop (equal budget), test accuracy % at the epoch
+    selected on validation, mean ± std (seeds); ``rising`` counts seeds whose validation
+    accuracy still rises at the end."""
+    lines = ["| data set | network | paper | GTP (equal budget) | backprop (equal budget) |",
+             "|---|---|---|---|---|"]
+    from .protocol import RULES as compared
+    for d in protocol_summary(root, rows):
+        cells = []
+        for rule in compared:
+            m = d["rules"][rule]
+            if not m["seeds"]:
+                cells.append("search not finished" if m["choice"] is None else "final runs not finished")
+                continue
+            c = R.fmt_mean_std(m["test_at_best"]) + " s" + ",".join(map(str, m["seeds"]))
+            if m["still_rising"]:
+                c += f" [{m['still_rising']} rising]"
+            cells.append(c)
+        lines.append(f"| {d['dataset']} | {d['net']} | {100 * d['paper']:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gtp import protocol as P
+from gtp import report
 from gtp import reproduce as rp
 from gtp.__main__ import main
 from gtp.runner import run, toy_splits
@@ -100,14 +101,14 @@ def test_protocol_runs_every_job_with_equal_budgets(finished):
 
 def test_summary_reads_the_final_runs(finished):
     root, plan, _ = finished
-    rows = P.summary(str(root), ROWS)
+    rows = report.protocol_summary(str(root), ROWS)
     gtp = rows[1]["rules"]["gtp"]
     recs = [json.load(open(plan.final_path(ROWS[1], "gtp", s))) for s in (0, 1)]
     assert gtp["seeds"] == [0, 1] and gtp["test_at_best"] == [r["selection"]["test_acc_at_best"] for r in recs]
     assert gtp["mean"] == pytest.approx(np.mean(gtp["test_at_best"]))
     assert gtp["still_rising"] == sum(r["still_rising"] for r in recs)
     assert gtp["choice"]["params"] == json.load(open(plan.search_path(ROWS[1], "gtp")))["choice"]["params"]
-    text = P.summary_markdown(str(root), ROWS)
+    text = report.protocol_markdown(str(root), ROWS)
     assert "| synth | 12-6-5-3 | 91.00 |" in text and text.count(" s0,1") == 4
 
 

@@ -285,6 +285,15 @@ def _on_slider(slider, values):
             if slider.min <= v <= slider.max]
 
 
+def _euler_controls(panel, taus, steps, starts):
+    """The twin's controls of ``widgets.theory.euler_controls`` (tau, steps, start), with
+    the live controls' labels and defaults."""
+    return (Control("tau", panel.tau.description, taus, _merge([panel.tau.value])[0]),
+            Control("steps", panel.steps.description, steps, panel.steps.value, fmt="{:d}"),
+            Control("start", panel.start.description, starts, panel.start.value,
+                    kind="select", fmt="{}"))
+
+
 def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(1, 10, 25, 80)):
     """Figure 2 panel: tau (the panel's default, ``fractions`` of the stability limit and the
     paper's values within the slider's range) x Euler steps x start."""
@@ -312,11 +321,7 @@ def target_convergence_spec(panel, fractions=(0.25, 0.5, 0.9, 1.1, 2.5), steps=(
                           f"final error |y_T - y*| = {err:.2g}")
 
     return TwinSpec("target-convergence", "Figure 2, target of the hidden neuron",
-                    (Control("tau", panel.tau.description, taus, _merge([panel.tau.value])[0]),
-                     Control("steps", panel.steps.description, steps, panel.steps.value,
-                             fmt="{:d}"),
-                     Control("start", panel.start.description, starts, panel.start.value,
-                             kind="select", fmt="{}")),
+                    _euler_controls(panel, taus, steps, starts),
                     frame, meta={"limit": limit, "w": w, "label": label})
 
 
@@ -371,11 +376,7 @@ def cosine_spec(panel, taus=(0.1, 1.0, 10.0, 1000.0), steps=(1, 3, 10, 20)):
                      ", ".join(f"W_{k} {c:+.3f}" for k, c in enumerate(cos)))
 
     return TwinSpec("cosine", "Cosine between GTP and backprop updates",
-                    (Control("tau", panel.tau.description, taus, _merge([panel.tau.value])[0]),
-                     Control("steps", panel.steps.description, steps, panel.steps.value,
-                             fmt="{:d}"),
-                     Control("start", panel.start.description, starts, panel.start.value,
-                             kind="select", fmt="{}")),
+                    _euler_controls(panel, taus, steps, starts),
                     frame)
 
 

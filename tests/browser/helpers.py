@@ -4,6 +4,7 @@ Debian chromium driven by chromedriver (selenium), and what a page is expected t
 Nothing here reaches the internet: the server listens on 127.0.0.1 only, and chromium
 runs with networking extras (sync, component updates, background requests) switched off.
 """
+import contextlib
 import functools
 import http.server
 import json
@@ -17,6 +18,8 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The build folder: _build, or GTP_BOOK_BUILD for a book built with --path-output.
@@ -361,3 +364,20 @@ def check_launch_and_download(site, page, report):
 
 def profile_dir():
     return tempfile.mkdtemp(prefix="gtp-chromium-")
+
+
+@contextlib.contextmanager
+def browser_or_skip():
+    """A headless Chromium driver in a fresh profile (removed afterwards), or a skip that
+    says how to install the browser."""
+    found = find_browser()
+    if found is None:
+        pytest.skip("no browser: install Debian's `chromium` and `chromium-driver` "
+                    "(apt-get install chromium chromium-driver; .ci/run does it as root)")
+    profile = profile_dir()
+    driver = make_driver(*found, profile)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

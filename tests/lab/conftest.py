@@ -7,7 +7,6 @@ folders, so that only what ``make setup`` installed into the environment counts.
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -88,15 +87,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver():
-    found = helpers.find_browser()
-    if found is None:
-        pytest.skip("no browser: install Debian's `chromium` and `chromium-driver` "
-                    "(apt-get install chromium chromium-driver; .ci/run does it as root)")
-    profile = helpers.profile_dir()
-    d = helpers.make_driver(*found, profile)
-    d.set_window_size(1400, 1100)
-    d.set_script_timeout(900)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield d
-    d.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with helpers.browser_or_skip() as d:
+        d.set_window_size(1400, 1100)
+        d.set_script_timeout(900)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        yield d

@@ -1,8 +1,16 @@
 """Reports: result files -> tables, gaps to the paper and verdict data.
 
 The one place where runs are summarised: the command line (``python -m gtp summary``), the
-figures (``gtp.figures.training``) and the chapters read these functions.  They return
-numbers (and Markdown tables, which are data laid out); the chapters write the prose.
+figures (``gtp.figures.training``), ``results/SUMMARY.md`` and the chapters read these
+functions.  They return numbers (and Markdown tables and the verdict's sentences, which are
+data laid out); the chapters write the prose around them.
+
+Two protocols (``gtp.paper``): **v2**, the equal-budget comparison (``results/v2``,
+``gtp.protocol``), is the headline: :func:`comparison_data` puts it beside the paper and
+v1's GTP with the printed settings, and :func:`verdict` judges each row with the criteria
+``CRITERIA`` and the measured reasons (budget, per-layer gains, the Hebbian pull of
+``gtp.diagnostics``).  **v1** (``results/v1``, ``paper.V1_ROOT``, ``gtp.reproduce``) is read
+by :func:`table_data` and the functions built on it, whose ``root`` is the v1 folder.
 
 A *kind* of run is a ``(rule, variant)`` pair: the rule comes from the registry
 ``gtp.learning_rules``, the variant from the runner (``gtp.reproduce.VARIANTS``: "printed",
@@ -730,7 +738,7 @@ def reason_text(reason):
                         f"of {reason['n']} seeds")
         if reason["at_edge"]:
             bits.append("chosen setting at the edge of the extended range in " + ", ".join(reason["at_edge"]))
-        return "budget: " + "; ".join(bits)
+        return "budget: GTP's " + "; ".join(bits)
     if reason["kind"] == "gain":
         return "layer gains: effective rate " + ", ".join(
             f"of W_{l} {r:.2g}× backprop's" for l, r in reason["layers"])

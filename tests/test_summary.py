@@ -126,7 +126,7 @@ def test_markdown_shows_missing_rows_clearly(root):
     assert "| MNIST | 784-100-100-10 | backprop | search running (5 of 32 trial runs) |" in settings
     verdict = report.verdict_markdown(rows)
     assert "does not reach the paper (−0.11 points, tolerance 0.10)" in verdict
-    assert "budget: validation accuracy still rising at the last epoch on 2 of 3 seeds" in verdict
+    assert "budget: GTP's validation accuracy still rising at the last epoch on 2 of 3 seeds" in verdict
     assert "not judged yet; GTP final runs running (1 of 3 seeds finished)" in verdict
     counts = report.verdict_counts(rows)
     assert counts == {"judged": 1, "paper": 0, "both_judged": 1, "backprop": 0, "budget": 1,

@@ -3,14 +3,20 @@
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
     python -m gtp search --kind bp-lr --table 1
-    python -m gtp summary            # paper | GTP (ours) | backprop (ours)
+    python -m gtp summary            # paper | GTP and backprop (equal budget, v2) | GTP (v1)
+    python -m gtp summary --write results/SUMMARY.md
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
+    python -m gtp diagnostics        # the Hebbian pull of v2's GTP choices, results/v2/
+
+Protocol v1 (``reproduce``, ``search``) reads and writes ``results/v1/`` (``paper.V1_ROOT``);
+``summary``, ``protocol`` and ``diagnostics`` take the results folder itself (``results/``).
 """
 import argparse
 import sys
 import time
 
 from . import report
+from .paper import RESULTS_ROOT
 from .reproduce import DEFAULT_ROOT, VARIANTS, build_jobs, run_jobs
 from .results import atomic_write
 
@@ -35,7 +41,8 @@ def main_summary(args):
             f.write(text)
         print(f"wrote {args.write}")
         return 0
-    print(report.summary_table(args.root, tuple(args.table), last=args.last))
+    rows = report.comparison_data(args.root, tuple(args.table))
+    print(report.comparison_markdown(rows, last=args.last))
     return 0
 
 
@@ -53,10 +60,10 @@ def _parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(q):
+    def common(q, root=DEFAULT_ROOT):
         q.add_argument("--table", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3],
                        help="paper tables to use (1 MNIST, 2 Fashion-MNIST, 3 CIFAR-10)")
-        q.add_argument("--root", default=DEFAULT_ROOT, help="results folder (default: %(default)s)")
+        q.add_argument("--root", default=root, help="results folder (default: %(default)s)")
         q.add_argument("--checkpoint-root", default=None,
                        help="checkpoint folder (default: <root>/.checkpoints)")
 
@@ -89,11 +96,13 @@ def _parser():
     dask_options(r)
     r.set_defaults(func=main_reproduce)
 
-    s = sub.add_parser("summary", help="print paper | GTP (ours) | backprop (ours)")
-    common(s)
+    s = sub.add_parser("summary", help="print paper | GTP and backprop (equal budget, v2) | "
+                                       "GTP (printed settings, v1)")
+    common(s, RESULTS_ROOT)
     s.add_argument("--last", action="store_true", help="test accuracy at the last epoch")
     s.add_argument("--write", default=None, metavar="PATH",
-                   help="write all tables and both searches as one Markdown page to PATH")
+                   help="write the whole comparison (v2 with its verdict, then v1 with its "
+                        "searches) as one Markdown page to PATH (results/SUMMARY.md)")
     s.set_defaults(func=main_summary)
 
     q = sub.add_parser("search", help="run or show a validation search")
@@ -106,7 +115,7 @@ def _parser():
 
     v = sub.add_parser("protocol", help="protocol v2: equal-budget searches and final runs "
                                         "of GTP and backprop on Dask (results/v2/)")
-    common(v)
+    common(v, RESULTS_ROOT)
     v.add_argument("--nets", nargs="+", default=None, metavar="NET",
                    help="only these networks, e.g. 784-500-500-10 (default: every row)")
     dask_options(v)
@@ -121,7 +130,19 @@ def _parser():
     v.add_argument("--budget", action="store_true",
                    help="print the protocol's estimated cost (from the v1 runs) and exit")
     v.set_defaults(func=_protocol)
+
+    d = sub.add_parser("diagnostics", help="measure the Hebbian pull of protocol v2's GTP choices "
+                                           "(results/v2/diagnostics.json)")
+    d.add_argument("--root", default=RESULTS_ROOT, help="results folder (default: %(default)s)")
+    d.set_defaults(func=_diagnostics)
     return p
+
+
+def _diagnostics(args):
+    from .diagnostics import run
+    path = run(args.root, log=_log)
+    print(f"wrote {path}")
+    return 0
 
 
 def _protocol(args):

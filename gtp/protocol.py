@@ -64,7 +64,8 @@ from . import results as R
 from .learning_rules import RULES as _REGISTRY
 from .learning_rules import backprop as _backprop
 from .learning_rules import get_rule
-from .reproduce import DEFAULT_ROOT, ROWS, make_config, run_id
+from .paper import RESULTS_ROOT, V1_ROOT
+from .reproduce import ROWS, make_config, run_id
 
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
            "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
@@ -202,7 +203,7 @@ class Protocol:
     ready when the results it depends on exist.  Call :meth:`ready` repeatedly (the
     runner does); :meth:`search_state` gives a search's trials, scores and choice."""
 
-    def __init__(self, rows=None, root=DEFAULT_ROOT, rules=RULES, seeds=None, epochs=None,
+    def __init__(self, rows=None, root=RESULTS_ROOT, rules=RULES, seeds=None, epochs=None,
                  data=None, search=None):
         self.rows = list(rows or ROWS)
         self.root = os.path.join(root, VERSION)
@@ -358,7 +359,7 @@ class Protocol:
 _THROUGHPUT = {}    # throughput() per results root
 
 
-def throughput(root=DEFAULT_ROOT):
+def throughput(root=V1_ROOT):
     """``{(dataset, net): seconds per training example}``: median over the v1 table runs
     of ``wall_time / (epochs * n_train)`` (training and per-epoch evaluation, one core)."""
     if _THROUGHPUT.get(root) is None:

@@ -5,9 +5,9 @@ Command line (``gtp/__main__.py``; see ``python -m gtp --help``)::
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp summary
 
-Every run writes ``results/table<k>/<run-id>.json`` (atomically, after every epoch, with
-``status`` "running" until it ends) and checkpoints its weights after every epoch into
-``<checkpoint-root>/<run-id>/`` (default ``results/.checkpoints``, ignored by git).  A run
+Every run of protocol v1 writes ``results/v1/table<k>/<run-id>.json`` (``DEFAULT_ROOT``;
+atomically, after every epoch, with ``status`` "running" until it ends) and checkpoints its weights after every epoch into
+``<checkpoint-root>/<run-id>/`` (default ``results/v1/.checkpoints``, ignored by git).  A run
 whose JSON says "finished" or "diverged" is skipped; an unfinished one resumes from its
 checkpoint.  ``run_jobs`` runs the jobs on Dask (``gtp.runner``: an embedded local cluster,
 or ``--scheduler ADDRESS``); the client writes each result file when its run ends
@@ -37,7 +37,7 @@ import time
 
 from . import results as R
 from .learning_rules import baseline, studied
-from .paper import RESULTS_ROOT, ROWS, Row, rows_of
+from .paper import ROWS, V1_ROOT, Row, rows_of
 from .runner import is_done
 from .train import TrainConfig, load_splits, train
 
@@ -45,8 +45,8 @@ __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "row
            "run_id", "make_config", "STUDIED", "BASELINE", "search_grid", "search_records", "search_score", "chosen",
            "build_jobs", "run_job", "run_jobs", "DEFAULT_ROOT"]
 
-#: the results folder (``gtp.paper.RESULTS_ROOT``)
-DEFAULT_ROOT = RESULTS_ROOT
+#: the results folder of protocol v1 (``gtp.paper.V1_ROOT``, ``results/v1``)
+DEFAULT_ROOT = V1_ROOT
 #: the rule the paper proposes and the registry's baseline it is compared with
 STUDIED, BASELINE = studied().name, baseline().name
 

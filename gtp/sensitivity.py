@@ -12,7 +12,7 @@ grid:
 
 Cells run as Dask tasks (``gtp.runner``: an embedded local cluster with one worker per
 core, or an existing one); checkpoints go to ``<root>/.checkpoints/sensitivity/``.  A grid
-is written to ``results/sensitivity/<name>.json`` after every cell, atomically
+is written to ``results/v1/sensitivity/<name>.json`` (``DEFAULT_ROOT``) after every cell, atomically
 (``gtp.results.write_json``), with its settings and provenance; ``status`` stays
 ``"running"`` until the last cell.  Running a grid again resumes it: cells already in the
 file (same settings and budget) are kept, also when the grid grew.  :func:`run_all` runs
@@ -34,7 +34,7 @@ from . import results as R
 from .activations import get_activation, resolve_activations
 from .learning_rules import studied
 from .network import forward
-from .paper import RESULTS_ROOT, find_row
+from .paper import V1_ROOT, find_row
 from .rules import backprop_deltas, local_deltas
 from .targets import targets
 from .train import TrainConfig
@@ -47,7 +47,7 @@ __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", 
            "best_cell", "paper_setting", "cell_key", "good_products", "first_layer_signals",
            "first_layer_study"]
 
-DEFAULT_ROOT = RESULTS_ROOT
+DEFAULT_ROOT = V1_ROOT
 
 #: tau values of the tau x eta grid (about 2.5 per decade; holds the paper's 100 and 400)
 TAUS = (0.1, 0.4, 1.0, 4.0, 10.0, 40.0, 100.0, 400.0, 1000.0, 4000.0)
@@ -183,7 +183,7 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
              root=None, data=None, log=print, stop=None, client=None):
     """Validation accuracy of GTP over ``taus`` x ``etas`` (one tau for all hidden layers).
 
-    Writes ``results/sensitivity/<dataset>-<net>-<acts>.json`` (under ``root``) after
+    Writes ``results/v1/sensitivity/<dataset>-<net>-<acts>.json`` (under ``root``) after
     every cell and returns the grid dict.  ``data``: optional ``{"train", "validation"}``
     pairs (default: ``gtp.data`` with the first ``n_train`` training examples).
     ``stop``: object with ``is_set()``: no cell starts once it is set, and the grid is
@@ -207,7 +207,7 @@ def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
                   log=print, stop=None, client=None):
     """Validation accuracy of GTP over tau_1 x tau_2 (one tau per hidden layer) at a fixed
     eta, for a network with two hidden layers.  Writes
-    ``results/sensitivity/<dataset>-<net>-<acts>-per-layer-tau-eta<eta>.json``."""
+    ``results/v1/sensitivity/<dataset>-<net>-<acts>-per-layer-tau-eta<eta>.json``."""
     if len(sizes) != 4:
         raise ValueError(f"sizes: the per-layer grid needs exactly two hidden layers, got {sizes}")
     base = _base(dataset, sizes, acts, n_train, epochs, seed)
@@ -241,7 +241,7 @@ def run_all(root=None, grids=None, log=print, stop=None, scheduler=None, n_worke
 
 # --------------------------------------------------------------------------- reading
 def load(name, root=None):
-    """The grid dict stored as ``results/sensitivity/<name>.json``, or ``None``.
+    """The grid dict stored as ``results/v1/sensitivity/<name>.json``, or ``None``.
 
     Used in: book/training/sensitivity.md, book/training/tables.md."""
     path = grid_path(name, root)

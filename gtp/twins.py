@@ -426,11 +426,11 @@ def initialisation_spec(panel, fan_ins=(10, 100), depths=(1, 10)):
 def training_spec(panel, root=None, seed=0):
     """Training panel: every network of the paper (Tables 1-3) x rule (GTP with the printed
     settings, GTP tuned on validation, backprop), read from the committed result files of
-    ``results/table*/`` (seed ``seed``) and drawn by the panel's own figure function."""
+    ``results/v1/table*/`` (seed ``seed``) and drawn by the panel's own figure function."""
     from .figures import training as F
-    from .paper import RESULTS_ROOT
+    from .paper import V1_ROOT
     from .widgets.training import run_title
-    root = Path(root or RESULTS_ROOT)
+    root = Path(root or V1_ROOT)
     from .learning_rules import baseline, studied
     from .report import kind_label
     from .reproduce import run_id
@@ -445,7 +445,7 @@ def training_spec(panel, root=None, seed=0):
     rows = [r for r in ROWS if all(path(r, v).exists() for v, _ in variants)]
     if not rows:
         raise FileNotFoundError(f"no result files of Tables 1-3 under {root}: run "
-                                f"`python -m gtp reproduce` (see results/README.md)")
+                                f"`python -m gtp reproduce` (see results/v1/README.md)")
     keys = tuple(f"{r.dataset} {r.net}" for r in rows)
     labels = tuple(f"{r.dataset} {r.net} (Table {r.table}: τ={float(r.tau):g}, "
                    f"η={float(r.eta):g})" for r in rows)
@@ -469,7 +469,7 @@ def training_spec(panel, root=None, seed=0):
                              labels=labels),
                      Control("rule", "rule", tuple(v for v, _ in variants), variants[0][0],
                              kind="select", labels=tuple(t for _, t in variants))),
-                    frame, note=NOTE + f" Runs: seed {seed}, read from results/table1-3.")
+                    frame, note=NOTE + f" Runs: seed {seed}, read from results/v1/table1-3.")
 
 
 def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity map"):

@@ -162,7 +162,7 @@ def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatc
     import gtp
     from gtp import reproduce, sensitivity
     assert Path(gtp.results_root()) == ROOT / "results"
-    assert Path(reproduce.DEFAULT_ROOT) == Path(sensitivity.DEFAULT_ROOT) == ROOT / "results"
+    assert Path(reproduce.DEFAULT_ROOT) == Path(sensitivity.DEFAULT_ROOT) == ROOT / "results" / "v1"
     # The same module installed elsewhere (no pyproject.toml beside the package folder).
     pkg = tmp_path / "site-packages" / "gtp"
     pkg.mkdir(parents=True)

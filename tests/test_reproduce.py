@@ -124,10 +124,14 @@ def test_reproduce_end_to_end(tiny, tmp_path):
     assert "| 12-6-3 | 4 | 0.5 | 90.00 |" in text
     assert "(2) s0,1" in text and "GTP tuned (ours)" in text
     out = tmp_path / "SUMMARY.md"
-    assert main(["summary", "--table", "1", "--root", str(tmp_path), "--write", str(out)]) == 0
+    top = tmp_path / "top"                   # `summary` takes the results folder: v1/ is below it
+    top.mkdir()
+    os.symlink(tmp_path, top / "v1")
+    assert main(["summary", "--table", "1", "--root", str(top), "--write", str(out)]) == 0
     page = out.read_text()
     assert page.count("| 12-6-3 | 4 | 0.5 | 90.00 |") == 2        # selected and last epoch
-    assert "eta0.1:" in page and "Validation search: GTP settings" in page
+    assert "eta0.1:" in page and "Protocol v1 validation search: GTP settings" in page
+    assert "| 12-6-3 | 90.00 | not started | not started | " in page   # v2 not run here
 
 
 def test_unfinished_run_resumes(tiny, tmp_path):
@@ -174,7 +178,8 @@ def test_cli_summary_and_dry_run(tiny, tmp_path, capsys):
     assert "would run synth-12-6-3-gtp-s0" in out and "(after its search)" in out
     assert not (tmp_path / "table1").exists()
     assert main(["summary", "--table", "1", "--root", str(tmp_path)]) == 0
-    assert "| 12-6-5-3 | 2 | 0.5 | 91.00 | - | - |" in capsys.readouterr().out
+    out = capsys.readouterr().out           # v2 beside v1: nothing run under either yet
+    assert "| 12-6-5-3 | 91.00 | not started | not started | not run |" in out
 
 
 def test_tuned_equal_to_printed_is_copied_not_retrained(tiny, tmp_path, monkeypatch):

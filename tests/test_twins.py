@@ -165,7 +165,7 @@ def test_training_twin_default_frame_is_the_live_panel():
     net = spec.controls[0]
     assert net.default == "mnist 784-100-10" and len(net.values) >= 6
     fr = spec.frame(spec.defaults)
-    rec = json.loads((ROOT / "results/table1/mnist-784-100-10-gtp-s0.json").read_text())
+    rec = json.loads((ROOT / "results/v1/table1/mnist-784-100-10-gtp-s0.json").read_text())
     # the live panel drawing that run's epochs
     cfg = rec["config"]
     panel.config = types.SimpleNamespace(dataset=cfg["dataset"], sizes=cfg["sizes"],

@@ -5,6 +5,7 @@
     python -m gtp search --kind bp-lr --table 1
     python -m gtp summary            # paper | GTP (ours) | backprop (ours)
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
+    python -m gtp twins-precompute   # the training panel's runs for its static twin
 """
 import argparse
 import sys
@@ -121,7 +122,26 @@ def _parser():
     v.add_argument("--budget", action="store_true",
                    help="print the protocol's estimated cost (from the v1 runs) and exit")
     v.set_defaults(func=_protocol)
+
+    t = sub.add_parser("twins-precompute",
+                       help="the training panel's tau x eta runs shown by its static twin "
+                            "(results/twins/, resumable)")
+    t.add_argument("--root", default=DEFAULT_ROOT, help="results folder (default: %(default)s)")
+    t.add_argument("--dry-run", action="store_true", help="list the cells still to run")
+    t.set_defaults(func=main_twins_precompute)
     return p
+
+
+def main_twins_precompute(args):
+    from . import panel_runs
+    if args.dry_run:
+        for tau, eta in panel_runs.missing_cells(root=args.root):
+            print(panel_runs.cell_path(tau, eta, args.root))
+        return 0
+    t0 = time.perf_counter()
+    paths = panel_runs.precompute(root=args.root, log=_log)
+    _log(f"done: {len(paths)} cells in {args.root}, {time.perf_counter() - t0:.0f} s")
+    return 0
 
 
 def _protocol(args):

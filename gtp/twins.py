@@ -21,9 +21,11 @@ panel's frames, rebuild with ``make clean`` (or ``jcache notebook -p _build/.jup
 invalidate book/<chapter>.md`` and touch the chapter).
 
 One spec function per panel (``target_convergence_spec``, ``cosine_spec``,
-``initialisation_spec``, ``training_spec``, ``training_grid_spec``, ``sensitivity_spec``) reads the panel's own
-labels and defaults and names the grid; every grid holds the panel's default values and,
-where they fit the slider's range, the paper's values.
+``initialisation_spec``, ``training_spec``, ``training_grid_spec``, ``sensitivity_spec``)
+reads the panel's own labels and defaults and names the grid; every grid holds the panel's
+default values and, where they fit the slider's range, the paper's values.  The training
+panel's twins read stored runs (``results/table*/`` and, for its tau x eta grid,
+``results/twins/``, written by ``python -m gtp twins-precompute``, see ``gtp.panel_runs``).
 """
 import base64
 import html
@@ -44,7 +46,8 @@ from .paper import ROWS
 
 __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", "twin_html",
            "Twin", "with_twin", "static_twin", "building", "target_convergence_spec", "cosine_spec",
-           "initialisation_spec", "training_spec", "training_grid_spec", "sensitivity_spec", "stability_grid_spec",
+           "initialisation_spec", "training_spec", "training_grid_spec", "sensitivity_spec",
+           "stability_grid_spec",
            "site_report",
            "PAPER_TAUS", "PAPER_ETAS", "NOTE", "NOTE_STATIC"]
 

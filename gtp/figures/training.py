@@ -403,7 +403,7 @@ def cell_curve(grids, row, col):
     fig, ax = new_figure(1, 1, height=2.6, width=COLUMN_WIDTH * (0.62 if len(grids) == 1 else 0.9),
                          layout=None)
     fig.subplots_adjust(left=0.13 if len(grids) == 1 else 0.09, bottom=0.2, top=0.87,
-                        right=0.97 if len(grids) == 1 else 0.5)
+                        right=0.97 if len(grids) == 1 else 0.62)
     colours = [PALETTE[c] for c in ("orange", "blue", "green", "vermillion", "purple", "sky")]
     missing = []
     for k, (label, grid) in enumerate(grids.items()):

@@ -7,6 +7,7 @@
     python -m gtp summary --write results/SUMMARY.md
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
     python -m gtp diagnostics        # the Hebbian pull of v2's GTP choices, results/v2/
+    python -m gtp twins-precompute   # the training panel's runs for its static twin
 
 Protocol v1 (``reproduce``, ``search``) reads and writes ``results/v1/`` (``paper.V1_ROOT``);
 ``summary``, ``protocol`` and ``diagnostics`` take the results folder itself (``results/``).
@@ -135,6 +136,13 @@ def _parser():
                                            "(results/v2/diagnostics.json)")
     d.add_argument("--root", default=RESULTS_ROOT, help="results folder (default: %(default)s)")
     d.set_defaults(func=_diagnostics)
+
+    t = sub.add_parser("twins-precompute",
+                       help="the training panel's tau x eta runs shown by its static twin "
+                            "(results/twins/, resumable)")
+    t.add_argument("--root", default=RESULTS_ROOT, help="results folder (default: %(default)s)")
+    t.add_argument("--dry-run", action="store_true", help="list the cells still to run")
+    t.set_defaults(func=main_twins_precompute)
     return p
 
 
@@ -142,6 +150,18 @@ def _diagnostics(args):
     from .diagnostics import run
     path = run(args.root, log=_log)
     print(f"wrote {path}")
+    return 0
+
+
+def main_twins_precompute(args):
+    from . import panel_runs
+    if args.dry_run:
+        for tau, eta in panel_runs.missing_cells(root=args.root):
+            print(panel_runs.cell_path(tau, eta, args.root))
+        return 0
+    t0 = time.perf_counter()
+    paths = panel_runs.precompute(root=args.root, log=_log)
+    _log(f"done: {len(paths)} cells in {args.root}, {time.perf_counter() - t0:.0f} s")
     return 0
 
 

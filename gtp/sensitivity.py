@@ -44,7 +44,7 @@ STUDIED = studied().name
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
            "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
-           "best_cell", "paper_setting", "cell_key", "good_products", "first_layer_signals",
+           "find_cell", "best_cell", "paper_setting", "cell_key", "good_products", "first_layer_signals",
            "first_layer_study"]
 
 DEFAULT_ROOT = V1_ROOT
@@ -271,6 +271,19 @@ def grid_matrix(grid):
         if c["val_acc"] is not None:
             acc[i, j] = c["val_acc"]
     return rows, cols, acc, div
+
+
+def find_cell(grid, row, col):
+    """The cell entry of a grid at (``row``, ``col``) of :func:`grid_matrix`: (tau, eta) of
+    a tau x eta grid, (tau_1, tau_2) of a per-layer grid; ``None`` if not computed.
+
+    Used in: book/training/sensitivity.md (through its twins)."""
+    per_layer = grid["kind"] != "tau-eta"
+    for c in grid["cells"]:
+        r, k = (c["tau"][0], c["tau"][1]) if per_layer else (c["tau"], c["eta"])
+        if float(r) == float(row) and float(k) == float(col):
+            return c
+    return None
 
 
 def best_cell(grid):

@@ -21,9 +21,11 @@ panel's frames, rebuild with ``make clean`` (or ``jcache notebook -p _build/.jup
 invalidate book/<chapter>.md`` and touch the chapter).
 
 One spec function per panel (``target_convergence_spec``, ``cosine_spec``,
-``initialisation_spec``, ``training_spec``, ``sensitivity_spec``) reads the panel's own
-labels and defaults and names the grid; every grid holds the panel's default values and,
-where they fit the slider's range, the paper's values.
+``initialisation_spec``, ``training_spec``, ``training_grid_spec``, ``sensitivity_spec``)
+reads the panel's own labels and defaults and names the grid; every grid holds the panel's
+default values and, where they fit the slider's range, the paper's values.  The training
+panel's twins read stored runs (``results/table*/`` and, for its tau x eta grid,
+``results/twins/``, written by ``python -m gtp twins-precompute``, see ``gtp.panel_runs``).
 """
 import base64
 import html
@@ -44,7 +46,8 @@ from .paper import ROWS
 
 __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", "twin_html",
            "Twin", "with_twin", "static_twin", "building", "target_convergence_spec", "cosine_spec",
-           "initialisation_spec", "training_spec", "sensitivity_spec", "stability_grid_spec",
+           "initialisation_spec", "training_spec", "training_grid_spec", "sensitivity_spec",
+           "stability_grid_spec",
            "site_report",
            "PAPER_TAUS", "PAPER_ETAS", "NOTE", "NOTE_STATIC"]
 
@@ -423,13 +426,38 @@ def initialisation_spec(panel, fan_ins=(10, 100), depths=(1, 10)):
                     frame)
 
 
+def _run_key(rec):
+    """The key number of a stored run of the training panel, as its status line words it:
+    the outcome, the final test accuracy and the last per-layer cosines with backprop."""
+    last = rec["epochs"][-1]
+    cfg = rec["config"]
+    if rec["status"] == "diverged":
+        return f"diverged after {len(rec['epochs']) - 1} epochs ({rec['message']})"
+    key = f"{rec['status']} after {last['epoch']} epochs, final test accuracy " \
+          f"{100 * last['test_acc']:.2f}%"
+    cos = last.get("cos_batch")
+    if cos and cfg.get("tau") is not None:
+        key += ", cosine with backprop " + ", ".join(f"W_{k} {c:+.3f}" for k, c in enumerate(cos))
+    return key
+
+
+def _panel_frame(rec):
+    """The training panel's figure of a stored run, drawn as ``TrainingPanel.draw`` does."""
+    from .figures import training as F
+    from .figures.style import DRAW_LOCK
+    from .widgets.training import run_title
+    cfg = rec["config"]
+    with DRAW_LOCK:
+        fig = F.training_figure(list(rec["epochs"]),
+                                title=run_title(cfg["dataset"], cfg["sizes"], cfg["rule"]))
+    return png_bytes(fig)
+
+
 def training_spec(panel, root=None, seed=0):
     """Training panel: every network of the paper (Tables 1-3) x rule (GTP with the printed
     settings, GTP tuned on validation, backprop), read from the committed result files of
     ``results/v1/table*/`` (seed ``seed``) and drawn by the panel's own figure function."""
-    from .figures import training as F
     from .paper import V1_ROOT
-    from .widgets.training import run_title
     root = Path(root or V1_ROOT)
     from .learning_rules import baseline, studied
     from .report import kind_label
@@ -456,13 +484,9 @@ def training_spec(panel, root=None, seed=0):
         r = rows[keys.index(v["network"])]
         rec = json.loads(path(r, v["rule"]).read_text())
         cfg = rec["config"]
-        title = run_title(cfg["dataset"], cfg["sizes"], cfg["rule"])
-        fig = F.training_figure(rec["epochs"], title=title)
-        png = png_bytes(fig)
-        last = rec["epochs"][-1]
-        key = (f"tau {cfg['tau']:g}, eta {cfg['eta']:g}, activations {cfg['acts']}, {rec['status']} after "
-               f"{last['epoch']} epochs, final test accuracy {100 * last['test_acc']:.2f}%")
-        return Frame(png, key)
+        key = (f"tau {cfg['tau']:g}, eta {cfg['eta']:g}, activations {cfg['acts']}, "
+               f"{_run_key(rec)}")
+        return Frame(_panel_frame(rec), key)
 
     return TwinSpec("training", "Training run, learning curves and per-layer cosines",
                     (Control("network", "network", keys, default_net, kind="select",
@@ -472,35 +496,76 @@ def training_spec(panel, root=None, seed=0):
                     frame, note=NOTE + f" Runs: seed {seed}, read from results/v1/table1-3.")
 
 
+def training_grid_spec(panel, root=None):
+    """Training panel, default network: the tau and eta sliders over the grid of
+    ``gtp.panel_runs`` (the panel's default setting run at every cell, stored in
+    ``results/twins/``); the frame is the panel's own figure of the chosen run (learning
+    curves and per-layer cosines), the key its final accuracy and cosines."""
+    from . import panel_runs
+    missing = [(t, e) for t in panel_runs.TAUS for e in panel_runs.ETAS
+               if not os.path.exists(panel_runs.cell_path(t, e, root))]
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} precomputed panel runs are missing (e.g. "
+                                f"{panel_runs.cell_path(*missing[0], root)}): run "
+                                f"`python -m gtp twins-precompute`")
+
+    def frame(v):
+        rec = panel_runs.load_cell(v["tau"], v["eta"], root)
+        return Frame(_panel_frame(rec), _run_key(rec))
+
+    s = panel_runs.settings(panel.tau.value, panel.eta.value)
+    return TwinSpec("training-grid", "Training panel, default network",
+                    (Control("tau", panel.tau.description, panel_runs.TAUS, panel.tau.value),
+                     Control("eta", panel.eta.description, panel_runs.ETAS, panel.eta.value)),
+                    frame, note=NOTE + f" Runs: the panel's default setting ({s['epochs']} "
+                                       f"epochs of {s['n_train']:,} examples, seed "
+                                       f"{s['seed']}) at each τ and η, from results/twins/.")
+
+
 def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity map"):
-    """Sensitivity maps: tau and eta sliders over the cells of ``grids`` (a dict label ->
-    ``gtp.sensitivity`` tau x eta grid, shown as a select); the frame is the chosen cell's
-    validation curve (the maps themselves are the chapter's static figures)."""
+    """Sensitivity maps: two sliders over the cells of ``grids`` (a dict label ->
+    ``gtp.sensitivity`` grid, all of one kind and on the same axes): tau and eta for tau x
+    eta grids, tau_1 and tau_2 for per-layer grids.  The frame shows the chosen cell's
+    validation curve in every map (``figures.training.cell_curve``; the maps themselves are
+    the chapter's static figures), its key the cell's accuracy in every map; ``paper``: the
+    default cell (row value, column value)."""
     from . import sensitivity as sens
     from .figures import training as F
     labels = tuple(grids)
+    kinds = {g["kind"] for g in grids.values()}
+    if len(kinds) != 1:
+        raise ValueError(f"sensitivity_spec: give grids of one kind, got {sorted(kinds)}")
     rows, cols, _, _ = sens.grid_matrix(grids[labels[0]])
+    for lab in labels[1:]:
+        if sens.grid_matrix(grids[lab])[:2] != (rows, cols):
+            raise ValueError(f"sensitivity_spec: the map {lab!r} has other axes than "
+                             f"{labels[0]!r}; give maps of the same grid")
     paper = paper or (400.0, 0.01)
+    names, texts = (("tau1", "tau2"), ("τ₁", "τ₂")) if kinds == {"per-layer-tau"} else \
+        (("tau", "eta"), ("τ", "η"))
+
+    def outcome(cell):
+        if cell is None:
+            return "not computed"
+        return "diverged" if cell["diverged"] else f"{100 * cell['val_acc']:.1f}%"
 
     def frame(v):
-        g = grids[v.get("grid", labels[0])]
-        png = png_bytes(F.cell_curve(g, v["tau"], v["eta"]))
-        cell = next((c for c in g["cells"] if c["tau"] == v["tau"] and c["eta"] == v["eta"]),
-                    None)
-        if cell is None:
-            key = "not computed"
-        elif cell["diverged"]:
-            key = "diverged"
+        r, c = v[names[0]], v[names[1]]
+        png = png_bytes(F.cell_curve(grids if len(grids) > 1 else grids[labels[0]], r, c))
+        found = [outcome(sens.find_cell(grids[lab], r, c)) for lab in labels]
+        if len(labels) == 1:
+            key = found[0] if found[0] in ("not computed", "diverged") else \
+                f"validation accuracy {found[0]}"
         else:
-            key = f"validation accuracy {100 * cell['val_acc']:.1f}%"
+            key = "validation accuracy: " + "; ".join(f"{lab} {o}" for lab, o in
+                                                       zip(labels, found))
         return Frame(png, key)
 
-    choose = (Control("grid", "map", labels, labels[0], kind="select", fmt="{}"),) \
-        if len(labels) > 1 else ()          # one map: nothing to choose
     return TwinSpec(name, title,
-                    choose + (Control("tau", "τ", tuple(rows), paper[0] if paper[0] in rows else rows[0]),
-                              Control("eta", "η", tuple(cols),
-                                      paper[1] if paper[1] in cols else cols[0])),
+                    (Control(names[0], texts[0], tuple(rows),
+                             paper[0] if paper[0] in rows else rows[0]),
+                     Control(names[1], texts[1], tuple(cols),
+                             paper[1] if paper[1] in cols else cols[0])),
                     frame, note=NOTE_STATIC)
 
 

@@ -177,6 +177,95 @@ def test_training_twin_default_frame_is_the_live_panel():
     assert "tau 400, eta 0.01" in fr.key                    # the paper's row, Table 1
 
 
+def test_training_grid_twin_default_frame_is_the_live_panel():
+    from gtp import panel_runs
+    from gtp.paper import find_row
+    from gtp.widgets.training import TrainingPanel, make_config
+    panel = TrainingPanel()
+    spec = twins.training_grid_spec(panel)
+    row = find_row("mnist", (784, 100, 10))
+    assert spec.defaults == {"tau": panel.tau.value, "eta": panel.eta.value}
+    assert (float(row.tau), float(row.eta)) == (panel.tau.value, panel.eta.value)
+    rec = panel_runs.load_cell(panel.tau.value, panel.eta.value)
+    # the stored cell is the very run the panel starts with its defaults
+    cfg = make_config(panel.settings())
+    assert rec["config"] == json.loads(json.dumps(cfg.to_dict()))
+    fr = spec.frame(spec.defaults)
+    panel.config, panel.epochs = cfg, rec["epochs"]       # the live panel drawing that run
+    panel.draw()
+    assert np.array_equal(twins.decode_pixels(fr.png), twins.decode_pixels(panel.curves.value))
+    last = rec["epochs"][-1]
+    assert f"final test accuracy {100 * last['test_acc']:.2f}%" in fr.key
+    assert fr.key.endswith(", ".join(f"W_{k} {c:+.3f}" for k, c in enumerate(last["cos_batch"])))
+    other = spec.frame({"tau": panel_runs.TAUS[0], "eta": panel_runs.ETAS[0]})
+    assert not np.array_equal(twins.decode_pixels(other.png), twins.decode_pixels(fr.png))
+
+
+def test_panel_runs_are_stored_for_every_cell_with_provenance():
+    """results/twins holds a finished run of the panel's setting for every cell of the grid,
+    on values the live sliders take, with per-layer cosines and provenance."""
+    from gtp import panel_runs
+    from gtp.paper import find_row
+    from gtp.widgets.training import DEFAULTS, TrainingPanel, make_config
+    panel = TrainingPanel()
+    row = find_row(DEFAULTS["dataset"], tuple(map(int, DEFAULTS["network"].split("-"))))
+    assert float(row.tau) in panel_runs.TAUS and float(row.eta) in panel_runs.ETAS
+    assert set(panel_runs.TAUS) <= set(panel.tau._options_values)
+    assert set(panel_runs.ETAS) <= set(panel.eta._options_values)
+    assert panel_runs.missing_cells() == []
+    for tau in panel_runs.TAUS:
+        for eta in panel_runs.ETAS:
+            path = Path(panel_runs.cell_path(tau, eta))
+            assert path.parent == ROOT / "results" / "twins"
+            rec = panel_runs.load_cell(tau, eta)
+            cfg = make_config(panel_runs.settings(tau, eta))
+            assert rec["config"] == json.loads(json.dumps(cfg.to_dict())), path.name
+            assert rec["status"] in ("finished", "diverged") and "weights" not in rec
+            if rec["status"] == "finished":
+                assert [e["epoch"] for e in rec["epochs"]] == list(range(cfg.epochs + 1))
+                assert all(len(e["cos_batch"]) == len(cfg.sizes) - 1 for e in rec["epochs"])
+            prov = rec["provenance"]
+            for key in ("git_commit", "command", "created", "cpu", "platform", "numpy_version",
+                        "gtp_version"):
+                assert prov.get(key), f"{path.name}: provenance without {key}"
+            assert "twins-precompute" in prov["command"]
+
+
+def test_panel_runs_precompute_writes_and_resumes(tmp_path):
+    from gtp import panel_runs
+    rng = np.random.default_rng(0)
+    split = lambda n: (rng.random((n, 784)).astype(np.float32), rng.integers(0, 10, n))  # noqa: E731
+    data = {"train": split(60), "validation": split(20), "test": split(20)}
+    logs = []
+    paths = panel_runs.precompute(taus=(400.0,), etas=(0.01,), root=tmp_path, data=data,
+                                  log=logs.append, command="test")
+    rec = json.loads(Path(paths[0]).read_text())
+    assert Path(paths[0]) == tmp_path / "twins" / "mnist-784-100-10-sigmoid-gtp-zero-tau400-eta0.01-s0.json"
+    assert rec["status"] == "finished" and rec["provenance"]["command"] == "test"
+    assert rec["panel_settings"]["tau"] == 400.0 and rec["data"]["n_train"] == 60
+    stamp = Path(paths[0]).stat().st_mtime_ns
+    panel_runs.precompute(taus=(400.0,), etas=(0.01,), root=tmp_path, data=data,
+                          log=logs.append, command="test")
+    assert Path(paths[0]).stat().st_mtime_ns == stamp and logs[-1].endswith("done already")
+    assert panel_runs.missing_cells((400.0,), (0.01, 0.1), root=tmp_path) == [(400.0, 0.1)]
+    with pytest.raises(FileNotFoundError, match="twins-precompute"):
+        panel_runs.load_cell(400.0, 0.1, root=tmp_path)
+
+
+def test_sensitivity_twin_of_per_layer_maps():
+    from gtp import sensitivity as sens
+    g = sens.load("mnist-784-100-100-10-sigmoid-per-layer-tau-eta0.001")
+    spec = twins.sensitivity_spec({"s": g}, paper=(50.0, 50.0), name="pl")
+    assert [c.name for c in spec.controls] == ["tau1", "tau2"]
+    assert spec.defaults == {"tau1": 50.0, "tau2": 50.0}
+    cell = next(c for c in g["cells"] if c["tau"] == [1.0, 400.0])
+    fr = spec.frame({"tau1": 1.0, "tau2": 400.0})
+    assert fr.key == f"validation accuracy {100 * cell['val_acc']:.1f}%"
+    assert sens.find_cell(g, 1.0, 400.0) is cell and sens.find_cell(g, 400.0, 1.0) is not cell
+    with pytest.raises(ValueError, match="one kind"):
+        twins.sensitivity_spec({"s": g, "m": sens.load("mnist-784-100-10-sigmoid")})
+
+
 def test_sensitivity_twin_reads_the_cell():
     from gtp import sensitivity as sens
     g = sens.load("mnist-784-100-10-sigmoid")
@@ -184,9 +273,16 @@ def test_sensitivity_twin_reads_the_cell():
     assert spec.defaults == {"tau": 400.0, "eta": 0.01}
     cell = next(c for c in g["cells"] if c["tau"] == 400.0 and c["eta"] == 0.01)
     assert spec.frame(spec.defaults).key == f"validation accuracy {100 * cell['val_acc']:.1f}%"
-    two = twins.sensitivity_spec({"m": g, "n": g})
-    assert [c.name for c in two.controls] == ["grid", "tau", "eta"]
-    assert [c.name for c in spec.controls] == ["tau", "eta"]          # one map: no menu
+    # several maps: the cell's curve in each (no menu), its accuracy in each
+    fashion = sens.load("fashion-mnist-784-100-10-sigmoid")
+    two = twins.sensitivity_spec({"m": g, "f": fashion})
+    assert [c.name for c in two.controls] == [c.name for c in spec.controls] == ["tau", "eta"]
+    other = next(c for c in fashion["cells"] if c["tau"] == 400.0 and c["eta"] == 0.01)
+    fr = two.frame(two.defaults)
+    assert fr.key == (f"validation accuracy: m {100 * cell['val_acc']:.1f}%; "
+                      f"f {100 * other['val_acc']:.1f}%")
+    assert not np.array_equal(twins.decode_pixels(fr.png),
+                              twins.decode_pixels(spec.frame(spec.defaults).png))
 
 
 # --------------------------------------------------------------------------- the build

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..report import STATUS_DONE, columns, kind_colour, kind_label
-from ..sensitivity import best_cell, grid_matrix
+from ..sensitivity import best_cell, find_cell, grid_matrix
 from .style import COLUMN_WIDTH, PALETTE, figure, png_bytes, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
@@ -391,22 +391,44 @@ def gap_figure(rows, title=None):
     return fig
 
 
-def cell_curve(grid, tau, eta):
-    """Validation accuracy after every epoch of the cell (``tau``, ``eta``) of a
-    ``gtp.sensitivity`` tau x eta grid (the sensitivity twin's frame; small and fast)."""
-    fig, ax = new_figure(1, 1, height=2.4, width=COLUMN_WIDTH * 0.6, layout=None)
-    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.22, top=0.86)
-    cell = next((c for c in grid["cells"] if c["tau"] == tau and c["eta"] == eta), None)
-    acc = (cell or {}).get("val_acc_epochs") or []
-    if acc and not cell["diverged"]:
-        ax.plot(range(len(acc)), 100 * np.asarray(acc, dtype=float), "-o", ms=4,
-                color=PALETTE["orange"])
-        ax.set_xticks(range(len(acc)))
-    else:
-        ax.text(0.5, 0.5, "diverged" if cell and cell["diverged"] else "not computed",
-                ha="center", va="center", transform=ax.transAxes, color="0.4")
+def cell_curve(grids, row, col):
+    """Validation accuracy after every epoch of one cell of ``gtp.sensitivity`` grids: the
+    cell (tau = ``row``, eta = ``col``) of tau x eta grids, or (tau_1 = ``row``, tau_2 =
+    ``col``) of per-layer grids.  ``grids``: one grid, or a dict label -> grid (one line per
+    map, for grids on the same axes; the sensitivity twins' frame, small and fast).
+
+    Used in: book/training/sensitivity.md."""
+    if "cells" in grids:
+        grids = {None: grids}
+    fig, ax = new_figure(1, 1, height=2.6, width=COLUMN_WIDTH * (0.62 if len(grids) == 1 else 0.9),
+                         layout=None)
+    fig.subplots_adjust(left=0.13 if len(grids) == 1 else 0.09, bottom=0.2, top=0.87,
+                        right=0.97 if len(grids) == 1 else 0.62)
+    colours = [PALETTE[c] for c in ("orange", "blue", "green", "vermillion", "purple", "sky")]
+    missing = []
+    for k, (label, grid) in enumerate(grids.items()):
+        cell = find_cell(grid, row, col)
+        acc = (cell or {}).get("val_acc_epochs") or []
+        if acc and not cell["diverged"]:
+            ax.plot(range(len(acc)), 100 * np.asarray(acc, dtype=float), "-o", ms=4,
+                    color=colours[k % len(colours)], label=label)
+            ax.set_xticks(range(len(acc)))
+        else:
+            missing.append((label, "diverged" if cell and cell["diverged"] else "not computed"))
+    if missing and len(grids) == 1:
+        ax.text(0.5, 0.5, missing[0][1], ha="center", va="center", transform=ax.transAxes,
+                color="0.4")
+    elif missing:
+        ax.plot([], [], " ", label="; ".join(f"{lab}: {why}" for lab, why in missing))
+    if len(grids) > 1:
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9, frameon=False)
     ax.set_ylim(0, 100)
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation acc. (%)")
-    ax.set_title(f"$\\tau$ = {tau:g}, $\\eta$ = {eta:g}", fontsize=11)
+    grid = next(iter(grids.values()))
+    if grid["kind"] == "tau-eta":
+        ax.set_title(f"$\\tau$ = {row:g}, $\\eta$ = {col:g}", fontsize=11)
+    else:
+        ax.set_title(f"$\\tau_1$ = {row:g}, $\\tau_2$ = {col:g}, "
+                     f"$\\eta$ = {grid['settings']['eta']:g}", fontsize=11)
     return fig

@@ -6,6 +6,7 @@ move the frame must change, the readout and the frame's alt text must name the v
 controls show and the same key number, no request may leave the site, and the console must
 stay free of errors.
 """
+import re
 import sys
 from pathlib import Path
 
@@ -61,14 +62,23 @@ def agreement(s):
     return problems
 
 
+#: every twin of the book, by page: each is opened and driven by the test below
+TWINS = {"book/theory/target-convergence.html": {"twin-target-convergence", "twin-stability-grid"},
+         "book/theory/backprop-hebbian.html": {"twin-cosine"},
+         "book/initialisation/init-in-practice.html": {"twin-initialisation"},
+         "book/training/sensitivity.html": {"twin-sensitivity", "twin-sensitivity-per-layer"},
+         "book/training/train-yourself.html": {"twin-training", "twin-training-grid"}}
+
+
 def test_found_pages_with_twins():
     if not helpers.HTML.exists():
         pytest.skip("the book is not built (make book)")
-    chapters = {"book/theory/target-convergence.html", "book/theory/backprop-hebbian.html",
-                "book/initialisation/init-in-practice.html", "book/training/sensitivity.html",
-                "book/training/train-yourself.html"}
-    built = {p for p in chapters if (helpers.HTML / p).exists()}
+    built = {p for p in TWINS if (helpers.HTML / p).exists()}
     assert built <= set(PAGES), f"built chapters without a twin: {sorted(built - set(PAGES))}"
+    for page in built:
+        text = (helpers.HTML / page).read_text(encoding="utf-8", errors="replace")
+        found = set(re.findall(r'<div class="gtp-twin" id="([a-z0-9-]+)"', text))
+        assert found == TWINS[page], f"{page}: twins {sorted(found)}, expected {sorted(TWINS[page])}"
 
 
 @pytest.mark.parametrize("page", PAGES or [pytest.param(None, marks=pytest.mark.skip(

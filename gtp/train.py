@@ -252,9 +252,11 @@ def _prepare(data, cfg):
 
 def state_rng(seed):
     """The generator of a rule's initial state (feedback matrices, inverses, the noise
-    generator): ``numpy.random.default_rng([seed, 0])``, a stream that neither the weights
-    (``default_rng(seed)``) nor the epoch orders (``[seed, e]``, e >= 1) use."""
-    return np.random.default_rng([int(seed), 0])
+    generator): ``numpy.random.default_rng([seed, 0, 1])``, a stream that neither the
+    weights (``default_rng(seed)``) nor the epoch orders (``[seed, e]``, e >= 1) use.
+    (Not ``[seed, 0]``: ``SeedSequence`` pads its entropy with zeros, so ``[seed, 0]``
+    gives the weights' own stream, and feedback alignment's B would start equal to W^T.)"""
+    return np.random.default_rng([int(seed), 0, 1])
 
 
 def epoch_order(seed, epoch, n):

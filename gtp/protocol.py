@@ -5,6 +5,16 @@ Command line::
     python -m gtp protocol                      # everything, embedded Dask cluster
     python -m gtp protocol --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
     python -m gtp protocol --budget             # the budget arithmetic below, from results/
+    python -m gtp relatives --budget            # the same protocol for FA, DFA, DTP, TP
+    python -m gtp protocol --rules fa dtp --table 1 --nets 784-500-500-10 --root /tmp/x
+
+``--rules`` runs the same protocol (design, budget per rule, seeds, selection) for any rules
+of the registry with a search space, into ``--root``; the default is GTP and backprop,
+exactly as in results/v2.  ``python -m gtp relatives`` is that for ``RELATIVES``: feedback
+alignment, direct feedback alignment, difference target propagation and target
+propagation on MNIST and Fashion-MNIST 784-500-500-10, CIFAR-10 3072-500-500-10 and MNIST
+784-500-500-500-10, into results/relatives/ (GTP's and backprop's numbers for these rows are
+those of results/v2; ``gtp.relatives_results`` reads both).
 
 Per row and per rule (GTP, backprop) one validation search with the SAME design, then
 final runs with the settings it chose.  Nothing is selected on the test split: search runs

@@ -31,6 +31,11 @@ epoch; the usual heuristic is to scale eta linearly with B while eta * B stays s
 (for GTP this scales the hidden steps too, which are about eta * tau times a backprop
 step with the zero start).
 
+Rules with state (``gtp.learning_rules``: feedback alignment's fixed matrices, target
+propagation's learned inverses) draw it from ``state_rng(seed)`` at the start; the
+checkpoint holds it (arrays and the noise generator), the returned record has it as
+``record["state"]`` (dropped, like the weights, when the record is written as JSON).
+
 Engines: ``engine="fast"`` (default) runs ``gtp.fast.FastNet`` (buffers, in-place BLAS,
 float32); ``engine="reference"`` calls ``gtp.gtp_step`` / ``gtp.backprop_step`` for every
 step (slow, for reading and cross-checks).  Both compute the same updates (tests compare
@@ -50,6 +55,9 @@ validation examples), computed with the reference functions ``gtp_updates`` and
 per-example cosine; since both per-example updates are ``delta y_l^T`` with the same
 forward input ``y_l``, it equals the cosine between the two deltas (examples with
 ``y_l = 0`` are skipped).  The last layer's cosine is 1 (GTP's output update is backprop's).
+``angle[l]``: the angle in degrees between the run's own rule's update of ``W[l]`` and
+backprop's (both averaged over the same probe batch; ``gtp.relatives.layer_angles``),
+recorded for every rule (for GTP it is ``arccos(cos_batch[l])``; ``None`` where undefined).
 ``epoch_time`` (seconds spent in the training steps of this epoch), ``wall_time``
 (cumulative seconds of training and evaluation), ``examples_per_s``, ``weight_norm[l]``.
 

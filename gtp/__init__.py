@@ -10,6 +10,8 @@ module next to the paper:
 ``targets``          eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
 ``rules``            eq. 5: GTP updates; backprop on the same cost
 ``learning_rules``   the rule registry: one module per rule (label, colour, kernel)
+``relatives``        GTP's relatives: feedback alignment, direct feedback alignment,
+                     (difference) target propagation; the angle of any rule to backprop
 ``init``             eq. 6-10, Appendix A: the uncertainty initialisation
 ``dynamics``         eq. 3, Appendix B: exact target ODE, Euler stability
 ``inversion``        Appendix C: why layers cannot be inverted
@@ -19,6 +21,7 @@ module next to the paper:
 ``paper``            section 4: the 16 rows of Tables 1-3, per-layer gains
 ``reproduce``        runs the rows; ``results`` reads and writes result files
 ``report``           result files -> tables, gaps, verdict data (and SUMMARY.md)
+``relatives_results``  the relatives' result files -> tables and angle curves
 ``figures``,         the book's figures and interactive panels
 ``widgets``
 ===================  ======================================================

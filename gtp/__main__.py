@@ -1,4 +1,4 @@
-"""Command line: ``python -m gtp reproduce | summary | search``.
+"""Command line: ``python -m gtp reproduce | summary | search | protocol | relatives``.
 
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
@@ -6,6 +6,8 @@
     python -m gtp summary            # paper | GTP and backprop (equal budget, v2) | GTP (v1)
     python -m gtp summary --write results/SUMMARY.md
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
+    python -m gtp relatives --budget # the same protocol for FA, DFA, DTP, TP: results/relatives/
+    python -m gtp protocol --rules fa dfa --nets 784-500-500-10 --table 1 --root results/relatives
     python -m gtp diagnostics        # the Hebbian pull of v2's GTP choices, results/v2/
     python -m gtp twins-precompute   # the training panel's runs for its static twin
 
@@ -114,23 +116,39 @@ def _parser():
     dask_options(q)
     q.set_defaults(func=main_search)
 
+    from .learning_rules import get_rule, rule_names
+    searchable = [n for n in rule_names() if get_rule(n).search is not None]
+
+    def protocol_options(v, rules_default, rules_help):
+        v.add_argument("--nets", nargs="+", default=None, metavar="NET",
+                       help="only these networks, e.g. 784-500-500-10 (default: every row)")
+        v.add_argument("--rules", nargs="+", default=rules_default, choices=searchable,
+                       metavar="RULE", help=rules_help)
+        dask_options(v)
+        v.add_argument("--checkpoints", default=None, metavar="DIR",
+                       help="checkpoint folder (default: <root>/.checkpoints/v2)")
+        v.add_argument("--connect-timeout", type=float, default=10.0,
+                       help="seconds to wait for --scheduler (default %(default)s)")
+        v.add_argument("--no-progress", action="store_true", help="no progress bar")
+        v.add_argument("--dry-run", action="store_true", help="list the jobs ready now")
+        v.add_argument("--summary", action="store_true",
+                       help="print the equal-budget table from the finished runs and exit")
+        v.add_argument("--budget", action="store_true",
+                       help="print the estimated cost (from the v1 runs) and exit")
+        v.set_defaults(func=_protocol)
+
     v = sub.add_parser("protocol", help="protocol v2: equal-budget searches and final runs "
                                         "of GTP and backprop on Dask (results/v2/)")
     common(v, RESULTS_ROOT)
-    v.add_argument("--nets", nargs="+", default=None, metavar="NET",
-                   help="only these networks, e.g. 784-500-500-10 (default: every row)")
-    dask_options(v)
-    v.add_argument("--checkpoints", default=None, metavar="DIR",
-                   help="checkpoint folder (default: <root>/.checkpoints/v2)")
-    v.add_argument("--connect-timeout", type=float, default=10.0,
-                   help="seconds to wait for --scheduler (default %(default)s)")
-    v.add_argument("--no-progress", action="store_true", help="no progress bar")
-    v.add_argument("--dry-run", action="store_true", help="list the jobs ready now")
-    v.add_argument("--summary", action="store_true",
-                   help="print paper | GTP | backprop (equal budget) from the finished runs and exit")
-    v.add_argument("--budget", action="store_true",
-                   help="print the protocol's estimated cost (from the v1 runs) and exit")
-    v.set_defaults(func=_protocol)
+    protocol_options(v, None, f"rules to run (default: GTP and backprop; any of {searchable})")
+
+    from .protocol import RELATIVES
+    w = sub.add_parser("relatives", help="the v2 protocol for GTP's relatives (FA, DFA, DTP, "
+                                         "TP) on their rows, into results/relatives/")
+    common(w, RESULTS_ROOT)
+    w.set_defaults(root=RELATIVES["root"])
+    protocol_options(w, list(RELATIVES["rules"]),
+                     f"rules to run (default: {' '.join(RELATIVES['rules'])})")
 
     d = sub.add_parser("diagnostics", help="measure the Hebbian pull of protocol v2's GTP choices "
                                            "(results/v2/diagnostics.json)")

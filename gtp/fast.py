@@ -68,6 +68,21 @@ def _relu_inplace(z, y, fp):
 _ACT = {"sigmoid": _sigmoid_inplace, "relu": _relu_inplace}
 
 
+def _check_state(rule, state, dtype):
+    """The state dict of a rule with state (arrays of the weights' dtype, C-contiguous)."""
+    if not rule.stateful:
+        return {} if state is None else state
+    if state is None:
+        raise ValueError(f"state: the rule {rule.name!r} carries state; pass "
+                         f"state=get_rule({rule.name!r}).new_state(sizes, rng, cfg) (gtp.train "
+                         f"does this from the run's seed)")
+    for k, v in state.items():
+        if isinstance(v, np.ndarray) and (v.dtype != dtype or not v.flags.c_contiguous):
+            raise ValueError(f"state[{k!r}]: expected a C-contiguous {dtype} array like the "
+                             f"weights, got {v.dtype} (C-contiguous={v.flags.c_contiguous})")
+    return state
+
+
 class FastNet:
     """Trains the weight list ``W`` in place with a registered rule, one example or one
     mini-batch per call.
@@ -80,13 +95,20 @@ class FastNet:
     in place and never replaced.  ``batch_size`` is the largest mini-batch ``step_batch``
     will receive.  For a mini-batch, like the reference functions, the update is ``eta``
     times the *mean* over the batch of the per-example updates.
+
+    Rules with state (``Rule.init_state``: feedback matrices, learned inverses) need
+    ``state``, the dict from ``rule.new_state(sizes, rng, cfg)`` (arrays of the weights'
+    dtype, C-contiguous; learned ones are updated in place, like ``W``); ``params`` holds
+    the rule's other hyper-parameters by name (e.g. DTP's ``eta_hat``, ``eta_inv``,
+    ``sigma``).  Kernels read them as ``net.state`` and ``net.params``.
     """
 
     def __init__(self, W, acts="paper", rule=None, tau=1.0, eta=0.01, steps=1, start="zero",
-                 batch_size=1):
+                 batch_size=1, state=None, params=None):
         check_weights(W)
         self.rule_entry = studied() if rule is None else get_rule(rule)
         self.hidden_deltas = self.rule_entry.hidden_deltas
+        self.update_state = self.rule_entry.update_state
         if start not in START_POINTS:
             raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
         dtype = W[0].dtype
@@ -97,6 +119,11 @@ class FastNet:
                 raise ValueError(f"W[{l}]: every weight matrix must be a C-contiguous {dtype} "
                                  f"array (got {w.dtype}, C-contiguous={w.flags.c_contiguous})")
         self.W, self.L, self.dtype = W, len(W), dtype
+        self.state, self.params = _check_state(self.rule_entry, state, dtype), dict(params or {})
+        for name in self.rule_entry.hyper:
+            if name not in ("tau", "steps", "start") and name not in self.params:
+                raise ValueError(f"params: the rule {self.rule_entry.name!r} needs {name!r} "
+                                 f"(pass params={{{name!r}: value, ...}})")
         self.WT = [w.T for w in W]          # F-ordered views for BLAS, same memory
         self.rule, self.start, self.steps = self.rule_entry.name, start, check_steps(steps)
         self.names = resolve_activations(acts, self.L)
@@ -135,6 +162,8 @@ class FastNet:
         batch = views["err"].ndim == 2
         self.forward_layer = self._forward_batch if batch else self._forward_one
         self.back = self._back_batch if batch else self._back_one
+        self.apply = self._apply_batch if batch else self._apply_one
+        self.outer_update = self._outer_batch if batch else self._outer_one
         self.one_hot = self._one_hot_batch if batch else self._one_hot_one
 
     @staticmethod
@@ -160,6 +189,14 @@ class FastNet:
         """out = alpha W_l^T d + beta out."""
         self.gemv(alpha, self.WT[l], d, beta, out, trans=0, overwrite_y=1)
 
+    def _apply_one(self, M, x, out, alpha=1.0, beta=0.0):
+        """out = alpha M x + beta out, for a C-contiguous matrix ``M`` of the state."""
+        self.gemv(alpha, M.T, x, beta, out, trans=1, overwrite_y=1)
+
+    def _outer_one(self, M, alpha, d, y):
+        """M += alpha d y^T in place (a learned matrix of the state)."""
+        self.ger(alpha, y, d, a=M.T, overwrite_a=1)
+
     # a mini-batch: BLAS level 3.  All matrix products go through scipy's BLAS (not numpy's
     # matmul): numpy and scipy may ship different OpenBLAS builds, and with more than one
     # thread their two thread pools then compete for the cores (measured: 10x slower).
@@ -170,6 +207,14 @@ class FastNet:
     def _back_batch(self, l, D, out, alpha=1.0, beta=0.0):
         """out = alpha D W_l + beta out, (b, n_{l+1}) -> (b, n_l), as out^T = W_l^T D^T."""
         self.gemm(alpha, self.WT[l], D.T, beta, out.T, overwrite_c=1)
+
+    def _apply_batch(self, M, X, out, alpha=1.0, beta=0.0):
+        """out = alpha X M^T + beta out for a batch (b, n) -> (b, m), ``M`` (m, n)."""
+        self.gemm(alpha, M.T, X.T, beta, out.T, trans_a=1, overwrite_c=1)
+
+    def _outer_batch(self, M, alpha, D, Y):
+        """M += alpha mean_i D_i Y_i^T in place."""
+        self.gemm(alpha / len(D), Y.T, D.T, beta=1.0, c=M.T, trans_b=1, overwrite_c=1)
 
     # ------------------------------------------------------------------ the algorithm
     def forward(self, x):
@@ -228,6 +273,8 @@ class FastNet:
                 raise DivergenceError(
                     f"the {self.rule_entry.signal} signal into layer {l + 1} is not finite; "
                     f"the weights were left unchanged: try a smaller tau or eta")
+        if self.update_state is not None:      # learned state (e.g. inverses), same weights
+            self.update_state(self, X)
         ys = [X] + self.y[1:]
         if one:                                # W_l += eta_l d_l y_l^T  (W_l^T += eta y d^T)
             for l in range(self.L):

@@ -5,6 +5,16 @@ Command line::
     python -m gtp protocol                      # everything, embedded Dask cluster
     python -m gtp protocol --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
     python -m gtp protocol --budget             # the budget arithmetic below, from results/
+    python -m gtp relatives --budget            # the same protocol for FA, DFA, DTP, TP
+    python -m gtp protocol --rules fa dtp --table 1 --nets 784-500-500-10 --root /tmp/x
+
+``--rules`` runs the same protocol (design, budget per rule, seeds, selection) for any rules
+of the registry with a search space, into ``--root``; the default is GTP and backprop,
+exactly as in results/v2.  ``python -m gtp relatives`` is that for ``RELATIVES``: feedback
+alignment, direct feedback alignment, difference target propagation and target
+propagation on MNIST and Fashion-MNIST 784-500-500-10, CIFAR-10 3072-500-500-10 and MNIST
+784-500-500-500-10, into results/relatives/ (GTP's and backprop's numbers for these rows are
+those of results/v2; ``gtp.relatives_results`` reads both).
 
 Per row and per rule (GTP, backprop) one validation search with the SAME design, then
 final runs with the settings it chose.  Nothing is selected on the test split: search runs
@@ -63,18 +73,33 @@ import numpy as np
 from . import results as R
 from .learning_rules import RULES as _REGISTRY
 from .learning_rules import backprop as _backprop
-from .learning_rules import get_rule
+from .learning_rules import get_rule, rule_names, rules_of
 from .paper import RESULTS_ROOT, V1_ROOT
 from .reproduce import ROWS, make_config, run_id
 
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
            "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
-           "Protocol", "throughput", "budget",
+           "Protocol", "throughput", "budget", "RELATIVES", "RULE_COST",
            "main_protocol"]
 
 VERSION = "v2"
 #: the rules the protocol compares: those of the registry with a search space, in its order
 RULES = tuple(name for name, r in _REGISTRY.items() if r.search is not None)
+#: every rule with a search space (both parts): a rule's index here seeds its designs, so
+#: GTP's and backprop's designs are those of the v2 runs
+_SEARCHABLE = tuple(name for name in rule_names() if get_rule(name).search is not None)
+#: the relatives' experiments (``python -m gtp relatives``): the same protocol, design and
+#: budget per rule as v2, for these rules and rows (data set, network), into ``root``; GTP's
+#: and backprop's numbers for these rows are those of results/v2
+RELATIVES = {"rules": rules_of("relatives"),
+             "rows": (("mnist", "784-500-500-10"), ("fashion-mnist", "784-500-500-10"),
+                      ("cifar-10", "3072-500-500-10"), ("mnist", "784-500-500-500-10")),
+             "root": os.path.join(RESULTS_ROOT, "relatives")}
+#: seconds per training example of a rule relative to the v1 runs' (GTP, backprop), measured
+#: with benchmarks/bench_relatives.py (batch size 1, float32, one core; 784-500-500-10 and
+#: 784-500-500-500-10 on a loaded machine, 2026-11-30: FA 1.06-1.11, DFA 0.87-1.00, DTP
+#: 1.91-2.37, TP 1.48-2.13 times backprop), rounded up
+RULE_COST = {"gtp": 1.0, "backprop": 1.0, "fa": 1.1, "dfa": 1.0, "dtp": 2.2, "tp": 1.8}
 #: validation search of every row and rule (seed 0, first n_train examples, no test split)
 SEARCH = {"n_train": 20000, "trials": 12, "keep": 4, "rung_epochs": (1, 4), "rounds": 2,
           "seed": 0, "edge": 1 / 6}
@@ -130,7 +155,7 @@ def design(row, rule, rnd, ranges, acts=None, anchor=True, n=None):
     ``None`` (alternating in a seeded order).  ``anchor``: the first point is the rule's
     anchor (GTP: the printed setting; backprop: the ranges' centre).  ``n``: points (``SEARCH["trials"]``)."""
     n = n or SEARCH["trials"]
-    rng = np.random.default_rng([ROWS.index(row) if row in ROWS else 99, RULES.index(rule), rnd])
+    rng = np.random.default_rng([ROWS.index(row) if row in ROWS else 99, _SEARCHABLE.index(rule), rnd])
     u = {name: (rng.permutation(n) + rng.random(n)) / n for name in ranges}
     act_order = rng.permutation([ACTS[i % 2] for i in range(n)])
     out = []
@@ -253,7 +278,8 @@ class Protocol:
                             "design": s}}
         return Task(tid, os.path.join(self.root, "search", "trials", tid + ".json"), cfg.to_dict(),
                     extra, data=self.data, splits=("train", "validation"),
-                    priority=self._priority(row, 1), cost=_cost(row) * n * (epochs - done_before),
+                    priority=self._priority(row, 1),
+                    cost=RULE_COST.get(rule, 1.0) * _cost(row) * n * (epochs - done_before),
                     checkpoint=f"{self._name(row, rule)}-r{rnd}-t{i:02d}")
 
     def _priority(self, row, stage):
@@ -330,7 +356,8 @@ class Protocol:
             return dict(base, still_rising=still_rising(vals))
         n = _n_train(row)
         return Task(rid, self.final_path(row, rule, seed), cfg.to_dict(), extra, data=self.data,
-                    priority=self._priority(row, 0), cost=_cost(row) * n * self.epochs)
+                    priority=self._priority(row, 0),
+                    cost=RULE_COST.get(rule, 1.0) * _cost(row) * n * self.epochs)
 
     def ready(self):
         """Every task that can run now (the runner skips finished ones)."""
@@ -350,8 +377,9 @@ class Protocol:
         s = self.search
         per_search = s["rounds"] * (s["trials"] + s["keep"])
         n_jobs = len(self.rows) * len(self.rules) * (per_search + len(self.seeds))
-        cost = sum(len(self.rules) * _cost(row) * (search_examples(row, s) + len(self.seeds) * _n_train(row)
-                                                   * self.epochs) for row in self.rows)
+        cost = sum(_rules_cost(self.rules) * _cost(row) * (search_examples(row, s) + len(self.seeds)
+                                                          * _n_train(row) * self.epochs)
+                   for row in self.rows)
         return n_jobs, cost
 
 
@@ -380,32 +408,57 @@ def _cost(row):
     return throughput().get((row.dataset, row.net), 1e-4)
 
 
-def budget(rows=None, workers=2):
+def _rules_cost(rules):
+    """The summed cost factor (``RULE_COST``) of ``rules``: their number for GTP and backprop."""
+    return sum(RULE_COST.get(r, 1.0) for r in rules)
+
+
+def budget(rows=None, workers=2, rules=RULES):
     """The budget arithmetic: ``{"search_core_s", "final_core_s", "total_core_s",
-    "wall_h"}`` for the protocol on ``rows`` with ``workers`` single-core workers."""
-    p = Protocol(rows)
-    search = sum(len(p.rules) * _cost(row) * search_examples(row, p.search) for row in p.rows)
-    final = sum(len(p.rules) * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
+    "wall_h"}`` for the protocol on ``rows`` for ``rules`` with ``workers`` single-core
+    workers (each rule's cost per example: the v1 runs' times ``RULE_COST``)."""
+    p = Protocol(rows, rules=rules)
+    k = _rules_cost(p.rules)
+    search = sum(k * _cost(row) * search_examples(row, p.search) for row in p.rows)
+    final = sum(k * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
     total = search + final
     return {"search_core_s": search, "final_core_s": final, "total_core_s": total,
             "wall_h": total / workers / 3600}
 
 
 # --------------------------------------------------------------------------- command line
+def relatives_rows(tables=(1, 2, 3), nets=None):
+    """The rows of the relatives' experiments (``RELATIVES["rows"]``) in ``tables``,
+    optionally only the networks ``nets``."""
+    from .reproduce import rows_of
+    keep = set(RELATIVES["rows"])
+    return [r for r in rows_of(tables) if (r.dataset, r.net) in keep and (nets is None or r.net in set(nets))]
+
+
 def main_protocol(args):
     from .reproduce import rows_of
     from .runner import run
-    rows = [r for r in rows_of(args.table) if args.nets is None or r.net in set(args.nets)]
+    relatives = getattr(args, "command", None) == "relatives"
+    if relatives:
+        rows = relatives_rows(args.table, args.nets)
+    else:
+        rows = [r for r in rows_of(args.table) if args.nets is None or r.net in set(args.nets)]
+    rules = tuple(args.rules) if getattr(args, "rules", None) else RULES
     if args.summary:
+        if rules != RULES:
+            from .relatives_results import relatives_markdown
+            print(relatives_markdown(args.root, rows, rules))
+            return 0
         from .report import protocol_markdown
         print(protocol_markdown(args.root, rows))
         return 0
     if args.budget:
-        b = budget(rows, args.workers or os.cpu_count() or 1)
-        print(f"searches {b['search_core_s']:.0f} core-s, final runs {b['final_core_s']:.0f} "
+        b = budget(rows, args.workers or os.cpu_count() or 1, rules)
+        print(f"{len(rows)} row(s) x {len(rules)} rule(s) ({', '.join(rules)}): searches "
+              f"{b['search_core_s']:.0f} core-s, final runs {b['final_core_s']:.0f} "
               f"core-s, total {b['total_core_s']:.0f} core-s = {b['wall_h']:.2f} h of wall time")
         return 0
-    plan = Protocol(rows, root=args.root)
+    plan = Protocol(rows, root=args.root, rules=rules)
     n_jobs, cost = plan.counts()
     if args.dry_run:
         todo = [t.id for t in plan.ready()]

@@ -110,8 +110,8 @@ def write_json(path, obj):
 
 
 def save_record(path, record, **extra):
-    """Save a training record (without its weights) plus ``extra`` keys as JSON."""
-    rec = {k: v for k, v in record.items() if k != "weights"}
+    """Save a training record (without its weights and rule state) plus ``extra`` keys as JSON."""
+    rec = {k: v for k, v in record.items() if k not in ("weights", "state")}
     rec.update(extra)
     write_json(path, rec)
 

@@ -151,6 +151,7 @@ def execute(config, checkpoint_dir, data=None, splits=("train", "validation", "t
         rec = train(cfg, data=_splits(data, cfg.dataset, tuple(splits)),
                     checkpoint_dir=checkpoint_dir, progress=False)
     W = rec.pop("weights")
+    rec.pop("state", None)               # a rule's arrays (feedback, inverses): in the checkpoint
     rec["weights_sha256"] = weights_digest(W)
     return rec
 

@@ -31,6 +31,11 @@ epoch; the usual heuristic is to scale eta linearly with B while eta * B stays s
 (for GTP this scales the hidden steps too, which are about eta * tau times a backprop
 step with the zero start).
 
+Rules with state (``gtp.learning_rules``: feedback alignment's fixed matrices, target
+propagation's learned inverses) draw it from ``state_rng(seed)`` at the start; the
+checkpoint holds it (arrays and the noise generator), the returned record has it as
+``record["state"]`` (dropped, like the weights, when the record is written as JSON).
+
 Engines: ``engine="fast"`` (default) runs ``gtp.fast.FastNet`` (buffers, in-place BLAS,
 float32); ``engine="reference"`` calls ``gtp.gtp_step`` / ``gtp.backprop_step`` for every
 step (slow, for reading and cross-checks).  Both compute the same updates (tests compare
@@ -50,6 +55,9 @@ validation examples), computed with the reference functions ``gtp_updates`` and
 per-example cosine; since both per-example updates are ``delta y_l^T`` with the same
 forward input ``y_l``, it equals the cosine between the two deltas (examples with
 ``y_l = 0`` are skipped).  The last layer's cosine is 1 (GTP's output update is backprop's).
+``angle[l]``: the angle in degrees between the run's own rule's update of ``W[l]`` and
+backprop's (both averaged over the same probe batch; ``gtp.relatives.layer_angles``),
+recorded for every rule (for GTP it is ``arccos(cos_batch[l])``; ``None`` where undefined).
 ``epoch_time`` (seconds spent in the training steps of this epoch), ``wall_time``
 (cumulative seconds of training and evaluation), ``examples_per_s``, ``weight_norm[l]``.
 
@@ -85,17 +93,21 @@ from .fast import FastNet
 from .init import SCHEMES, init_weights, sample_weights, scheme_variances
 from .learning_rules import get_rule, rule_names, studied
 from .network import accuracy, forward, one_hot
+from .relatives import layer_angles
 from .results import atomic_write
 from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
 from .targets import START_POINTS, targets
 
 __all__ = ["TrainConfig", "StopTraining", "train", "load_splits", "evaluate", "probe_cosines",
-           "epoch_order", "select_epoch", "load_checkpoint", "early_training_runs",
-           "CHECKPOINT_NAME"]
+           "probe_angles", "epoch_order", "state_rng", "select_epoch", "load_checkpoint",
+           "early_training_runs", "CHECKPOINT_NAME", "OPTIONAL"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 ENGINES = ("fast", "reference")
 DTYPES = ("float32", "float64")
+#: fields only some rules read (``Rule.hyper``); ``to_dict`` leaves them out while they are
+#: None, so the configs (and result files) of the other rules are as before they existed
+OPTIONAL = ("eta_hat", "eta_inv", "sigma")
 
 
 class StopTraining(Exception):
@@ -115,7 +127,10 @@ class TrainConfig:
     ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
     all).  dtype: "float32" | "float64".  engine: "fast" | "reference".
     n_eval_train: size of the fixed training subset evaluated after every epoch.
-    n_probe: number of validation examples in the cosine probe batch (0: no cosines).
+    n_probe: number of validation examples in the probe batch of the cosines and angles (0:
+    none).  eta_hat, eta_inv, sigma: (difference) target propagation's top-target step,
+    inverse learning rate and corruption noise (``gtp.learning_rules.dtp``); None takes the
+    rule's default, and they are left out of ``to_dict`` while None.
     """
     dataset: str = "mnist"
     sizes: tuple = (784, 100, 10)
@@ -134,6 +149,9 @@ class TrainConfig:
     engine: str = "fast"
     n_eval_train: int = 10000
     n_probe: int = 256
+    eta_hat: object = None
+    eta_inv: object = None
+    sigma: object = None
 
     def __post_init__(self):
         self.sizes = tuple(int(s) for s in self.sizes)
@@ -144,6 +162,14 @@ class TrainConfig:
             if v is not None and not np.isscalar(v):
                 setattr(self, name, [float(x) for x in v])
             elif v is not None:
+                setattr(self, name, float(v))
+        if self.rule in rule_names():
+            for name, value in get_rule(self.rule).defaults:
+                if getattr(self, name) is None:
+                    setattr(self, name, value)
+        for name in OPTIONAL:
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, bool) and isinstance(v, (int, float, np.number)):
                 setattr(self, name, float(v))
         self.validate()
 
@@ -171,9 +197,22 @@ class TrainConfig:
                              f"layer)")
         if self.eta is None:
             raise ValueError("eta: expected a learning rate (scalar or one per weight matrix)")
+        rule = get_rule(self.rule)
+        for name in OPTIONAL:
+            v = getattr(self, name)
+            if not rule.uses(name):
+                continue
+            lo = "0" if name == "sigma" else "0 (exclusive)"
+            if not isinstance(v, float) or not np.isfinite(v) or v < 0 or (v == 0 and name != "sigma"):
+                raise ValueError(f"{name}: the rule {self.rule!r} needs a finite number >= {lo}, "
+                                 f"got {v!r}")
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        for name in OPTIONAL:
+            if d[name] is None:
+                del d[name]
+        return d
 
     @classmethod
     def from_dict(cls, d):
@@ -217,6 +256,15 @@ def _prepare(data, cfg):
         X, y = out["train"]
         out["train"] = (X[:cfg.n_train], y[:cfg.n_train])
     return out
+
+
+def state_rng(seed):
+    """The generator of a rule's initial state (feedback matrices, inverses, the noise
+    generator): ``numpy.random.default_rng([seed, 0, 1])``, a stream that neither the
+    weights (``default_rng(seed)``) nor the epoch orders (``[seed, e]``, e >= 1) use.
+    (Not ``[seed, 0]``: ``SeedSequence`` pads its entropy with zeros, so ``[seed, 0]``
+    gives the weights' own stream, and feedback alignment's B would start equal to W^T.)"""
+    return np.random.default_rng([int(seed), 0, 1])
 
 
 def epoch_order(seed, epoch, n):
@@ -269,6 +317,16 @@ def probe_cosines(W, X, y, acts, tau, steps=1, start="zero"):
         cos_example.append(float(np.mean(np.sum(a[ok] * b[ok], axis=1) / (na[ok] * nb[ok])))
                            if ok.any() else None)
     return {"cos_batch": cos_batch, "cos_example": cos_example}
+
+
+def probe_angles(W, X, y, cfg, state=None):
+    """``{"angle": [...]}``: per-layer angles (degrees) between the rule's update and
+    backprop's on the probe batch (``gtp.relatives.layer_angles``; ``None`` where undefined
+    or the rule's signals are not finite)."""
+    try:
+        return {"angle": layer_angles(W, X, y, cfg, state)}
+    except DivergenceError:
+        return {"angle": [None] * len(W)}
 
 
 def select_epoch(epochs):
@@ -326,22 +384,40 @@ def _atomic_savez(path, **arrays):
         np.savez(f, **arrays)
 
 
-def _save_checkpoint(checkpoint_dir, record, W):
-    rec = {k: v for k, v in record.items() if k != "weights"}
+def _save_checkpoint(checkpoint_dir, record, W, state=None):
+    """Weights ``W{l}``, record, and the rule's state: arrays as ``S_<name>``, generators as
+    ``G_<name>`` (their bit generator's state in JSON), so a resumed run continues exactly."""
+    rec = {k: v for k, v in record.items() if k not in ("weights", "state")}
+    extra = {}
+    for k, v in (state or {}).items():
+        if isinstance(v, np.random.Generator):
+            extra[f"G_{k}"] = np.array(json.dumps(v.bit_generator.state))
+        else:
+            extra[f"S_{k}"] = v
     _atomic_savez(os.path.join(checkpoint_dir, CHECKPOINT_NAME),
                   record=np.array(json.dumps(rec)),
-                  **{f"W{l}": w for l, w in enumerate(W)})
+                  **{f"W{l}": w for l, w in enumerate(W)}, **extra)
 
 
-def load_checkpoint(checkpoint_dir):
-    """Return ``(record, W)`` from ``checkpoint_dir``, or ``None`` if there is none."""
+def load_checkpoint(checkpoint_dir, with_state=False):
+    """Return ``(record, W)`` from ``checkpoint_dir`` (``(record, W, state)`` with
+    ``with_state=True``), or ``None`` if there is none."""
     path = os.path.join(checkpoint_dir, CHECKPOINT_NAME)
     if not os.path.exists(path):
         return None
+    state = {}
     with np.load(path) as z:
         rec = json.loads(str(z["record"]))
         W = [np.ascontiguousarray(z[f"W{l}"]) for l in range(len(rec["config"]["sizes"]) - 1)]
-    return rec, W
+        for key in z.files:
+            if key.startswith("S_"):
+                state[key[2:]] = np.ascontiguousarray(z[key])
+            elif key.startswith("G_"):
+                st = json.loads(str(z[key]))
+                g = np.random.Generator(getattr(np.random, st["bit_generator"])())
+                g.bit_generator.state = st
+                state[key[2:]] = g
+    return (rec, W, state) if with_state else (rec, W)
 
 
 def _same_run(a, b):
@@ -351,7 +427,7 @@ def _same_run(a, b):
 
 
 # --------------------------------------------------------------------------- training
-def _reference_epoch(W, cfg, X, y, order, should_stop):
+def _reference_epoch(W, cfg, X, y, order, should_stop, state=None):
     """One epoch with the plain reference functions (same contract as FastNet.run)."""
     loss_sum, correct, seen = 0.0, 0, 0
     B, rule = cfg.batch_size, get_rule(cfg.rule)
@@ -364,12 +440,12 @@ def _reference_epoch(W, cfg, X, y, order, should_stop):
         d = one_hot(yb, out.shape[-1], out.dtype) - out
         loss_sum += 0.5 * float(np.sum(d.astype(np.float64) ** 2))
         correct += int(np.count_nonzero(np.argmax(out, axis=-1) == yb))
-        rule.reference_step(W, xb, yb, cfg)
+        rule.reference(W, xb, yb, cfg, state)
         seen += np.size(yb)
     return {"seen": seen, "loss_sum": loss_sum, "correct": correct}
 
 
-def _measure(W, cfg, data, probe):
+def _measure(W, cfg, data, probe, state=None):
     tr_X, tr_y = data["train"]
     n = min(cfg.n_eval_train, len(tr_X))
     m = {}
@@ -380,6 +456,8 @@ def _measure(W, cfg, data, probe):
         m["test_loss"], m["test_acc"] = evaluate(W, *data["test"], cfg.acts)
     if probe is not None and cfg.tau is not None:
         m.update(probe_cosines(W, probe[0], probe[1], cfg.acts, cfg.tau, cfg.steps, cfg.start))
+    if probe is not None and get_rule(cfg.rule).deltas is not None:
+        m.update(probe_angles(W, probe[0], probe[1], cfg, state))
     m["weight_norm"] = [float(np.linalg.norm(w)) for w in W]
     return m
 
@@ -432,16 +510,20 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     n_probe = min(cfg.n_probe, len(data["validation"][1]))
     probe = (data["validation"][0][:n_probe], data["validation"][1][:n_probe]) if n_probe else None
 
-    resumed = load_checkpoint(checkpoint_dir) if checkpoint_dir else None
+    rule = get_rule(cfg.rule)
+    resumed = load_checkpoint(checkpoint_dir, with_state=True) if checkpoint_dir else None
     if resumed is not None:
-        record, W = resumed
+        record, W, state = resumed
         if not _same_run(record["config"], cfg.to_dict()):
             raise ValueError(f"checkpoint_dir: {checkpoint_dir} holds a checkpoint of a different "
                              f"configuration; use another folder or delete it")
         record["config"] = cfg.to_dict()
         W = [w.astype(cfg.dtype, copy=False) for w in W]
+        if rule.stateful and not state:
+            raise ValueError(f"checkpoint_dir: {checkpoint_dir} holds no state for the rule "
+                             f"{cfg.rule!r}; delete the checkpoint to start the run again")
         if record["status"] == "diverged":
-            record["weights"] = W
+            record["weights"], record["state"] = W, state
             return record
         record["status"] = "running"
         if done_epochs(record) < cfg.epochs:          # note the session that continues it
@@ -454,10 +536,13 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         else:
             W = init_weights(cfg.sizes, cfg.init, rng=np.random.default_rng(cfg.seed),
                              dtype=np.dtype(cfg.dtype))
+        state = rule.new_state(cfg.sizes, state_rng(cfg.seed), cfg)
     done = done_epochs(record)
     should_stop = (lambda: stop.is_set()) if stop is not None else (lambda: False)
+    params = {name: getattr(cfg, name) for name in rule.hyper if name not in ("tau", "steps", "start")}
     net = FastNet(W, cfg.acts, cfg.rule, cfg.tau if cfg.tau is not None else 1.0, cfg.eta,
-                  cfg.steps, cfg.start, cfg.batch_size) if cfg.engine == "fast" else None
+                  cfg.steps, cfg.start, cfg.batch_size, state=state if rule.stateful else None,
+                  params=params) if cfg.engine == "fast" else None
 
     bar = None
     if progress:
@@ -470,7 +555,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         record["diverged"] = status == "diverged"
         record["message"] = message
         record["selection"] = select_epoch(record["epochs"])
-        record["weights"] = W
+        record["weights"], record["state"] = W, state
         if bar is not None:
             bar.close()
         return record
@@ -480,7 +565,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         it as is), finish."""
         record["status"], record["diverged"], record["message"] = "diverged", True, message
         if checkpoint_dir:
-            _save_checkpoint(checkpoint_dir, record, W)
+            _save_checkpoint(checkpoint_dir, record, W, state)
         return finish("diverged", message)
 
     def publish(entry):
@@ -490,9 +575,9 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         if not entry.get("partial"):          # a partial epoch is redone on resume
             record["selection"] = select_epoch(record["epochs"])
             if checkpoint_dir:
-                _save_checkpoint(checkpoint_dir, record, W)
+                _save_checkpoint(checkpoint_dir, record, W, state)
             if on_record is not None:
-                on_record({k: v for k, v in record.items() if k != "weights"})
+                on_record({k: v for k, v in record.items() if k not in ("weights", "state")})
             if bar is not None and "val_acc" in entry:
                 bar.set_postfix(epoch=entry["epoch"], val_acc=f"{entry['val_acc']:.4f}")
         if callback is None:
@@ -504,7 +589,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
 
     if done < 0:                                   # entry 0: the untrained network
         t0 = time.perf_counter()
-        entry = {"epoch": 0, "examples": 0, **_measure(W, cfg, data, probe)}
+        entry = {"epoch": 0, "examples": 0, **_measure(W, cfg, data, probe, state)}
         record["wall_time"] += time.perf_counter() - t0
         entry.update(epoch_time=0.0, wall_time=record["wall_time"])
         done = 0
@@ -514,6 +599,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     for epoch in range(done + 1, cfg.epochs + 1):
         order = epoch_order(cfg.seed, epoch, n)
         last_good = [w.copy() for w in W]
+        last_state = {k: v.copy() for k, v in state.items() if isinstance(v, np.ndarray)}
         t0 = time.perf_counter()
         message = None
         try:
@@ -521,24 +607,26 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
                 stats = net.run(X, y, order, cfg.batch_size, should_stop,
                                 bar.update if bar is not None else None)
             else:
-                stats = _reference_epoch(W, cfg, X, y, order, should_stop)
+                stats = _reference_epoch(W, cfg, X, y, order, should_stop, state)
                 if bar is not None:
                     bar.update(stats["seen"])
         except DivergenceError as err:
             message = f"diverged in epoch {epoch}: {err}"
         t_train = time.perf_counter() - t0
-        if message is None and not _finite(W):
+        if message is None and not _finite(W + [v for v in state.values() if isinstance(v, np.ndarray)]):
             message = f"diverged in epoch {epoch}: a weight became infinite or NaN"
         if message is not None:                # keep the last finite weights
             for w, g in zip(W, last_good):
                 w[...] = g
+            for k, v in last_state.items():
+                state[k][...] = v
             record["wall_time"] += t_train
             return diverged(message)
         partial = stats["seen"] < n
         entry = {"epoch": epoch, "examples": (epoch - 1) * n + stats["seen"],
                  "train_loss_running": stats["loss_sum"] / max(stats["seen"], 1),
                  "train_acc_running": stats["correct"] / max(stats["seen"], 1),
-                 **_measure(W, cfg, data, probe)}
+                 **_measure(W, cfg, data, probe, state)}
         record["wall_time"] += time.perf_counter() - t0
         entry.update(epoch_time=t_train, wall_time=record["wall_time"],
                      examples_per_s=stats["seen"] / t_train if t_train > 0 else None)

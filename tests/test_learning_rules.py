@@ -12,13 +12,15 @@ import gtp
 from gtp import learning_rules as LR
 from gtp import report
 from gtp.fast import FastNet
-from gtp.train import TrainConfig, train
+from gtp.train import TrainConfig, state_rng, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_registry_entries_and_errors():
     assert LR.rule_names()[:2] == ("gtp", "backprop") and LR.baseline().name == "backprop"
+    assert LR.rules_of("training") == ("gtp", "backprop")
+    assert LR.rules_of("relatives") == ("fa", "dfa", "dtp", "tp")
     assert LR.get_rule("gtp").uses("tau") and not LR.get_rule("backprop").uses("tau")
     with pytest.raises(ValueError, match="expected one of .*'gtp'"):
         LR.get_rule("hebb")
@@ -41,13 +43,19 @@ def test_every_rule_kernel_matches_its_reference_step(name, batch):
     W_ref = gtp.init_weights(cfg.sizes, rng=1)
     W_fast = [w.copy() for w in W_ref]
     rule = LR.get_rule(name)
+    s_ref, s_fast = (rule.new_state(cfg.sizes, state_rng(0), cfg) for _ in range(2))
     for s in range(0, len(X), batch):
         xb, yb = (X[s], int(y[s])) if batch == 1 else (X[s:s + batch], y[s:s + batch])
-        rule.reference_step(W_ref, xb, yb, cfg)
-    FastNet(W_fast, cfg.acts, name, cfg.tau, cfg.eta, cfg.steps, cfg.start, batch).run(
+        rule.reference(W_ref, xb, yb, cfg, s_ref)
+    params = {n: getattr(cfg, n) for n in rule.hyper if n not in ("tau", "steps", "start")}
+    FastNet(W_fast, cfg.acts, name, cfg.tau, cfg.eta, cfg.steps, cfg.start, batch,
+            state=s_fast if rule.stateful else None, params=params).run(
         X, y, np.arange(len(X)), batch_size=batch)
     for a, b in zip(W_fast, W_ref):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    for k, v in s_ref.items():                  # learned state (DTP's inverses) too
+        if isinstance(v, np.ndarray):
+            np.testing.assert_allclose(s_fast[k], v, rtol=0, atol=1e-12)
 
 
 def _example_module():

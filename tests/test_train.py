@@ -46,7 +46,7 @@ VOLATILE = ("wall_time", "epoch_time", "examples_per_s")
 
 def strip(rec):
     """A record without timings and provenance (what must match bit for bit)."""
-    r = {k: v for k, v in rec.items() if k not in ("weights", "wall_time", "provenance")}
+    r = {k: v for k, v in rec.items() if k not in ("weights", "state", "wall_time", "provenance")}
     r["epochs"] = [{k: v for k, v in e.items() if k not in VOLATILE} for e in rec["epochs"]]
     return json.loads(json.dumps(r))
 
@@ -79,9 +79,10 @@ def test_fast_and_reference_engines_agree(data):
         b["epochs"][1]["train_loss_running"], rel=1e-10)
 
 
-@pytest.mark.parametrize("rule,batch", [("gtp", 1), ("backprop", 1), ("gtp", 16)])
+@pytest.mark.parametrize("rule,batch", [("gtp", 1), ("backprop", 1), ("gtp", 16), ("fa", 1),
+                                        ("dfa", 1), ("dtp", 1), ("tp", 16)])
 def test_resume_is_bit_identical(data, tmp_path, rule, batch):
-    c = cfg(rule=rule, batch_size=batch, eta=0.5 if rule == "backprop" else 1.0)
+    c = cfg(rule=rule, batch_size=batch, eta=1.0 if rule == "gtp" else 0.5)
     full = train(c, data=data, progress=False)
 
     def crash_after_2(entry, weights):
@@ -95,6 +96,9 @@ def test_resume_is_bit_identical(data, tmp_path, rule, batch):
     assert resumed["status"] == "finished"
     for wa, wb in zip(full["weights"], resumed["weights"]):
         np.testing.assert_array_equal(wa, wb)
+    for k, v in full["state"].items():          # feedback matrices, inverses (relatives)
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, resumed["state"][k])
     assert strip(full) == strip(resumed)
     assert len(resumed["provenance"]["resumed"]) == 1 and "resumed" not in full["provenance"]
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".tmp")]

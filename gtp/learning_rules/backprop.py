@@ -2,7 +2,9 @@
 kernel.  The maths in full is ``gtp.rules.backprop_deltas``."""
 import numpy as np
 
-from ..rules import backprop_step
+from .._checks import check_labels
+from ..network import forward
+from ..rules import backprop_deltas, backprop_step
 from . import Rule, SearchSpace, log_centre
 
 #: centre of the learning-rate range per data set (the middle of the v1 grids)
@@ -11,6 +13,12 @@ ETA_CENTRE = {"mnist": 0.1, "fashion-mnist": 0.1, "cifar-10": 0.03}
 
 def reference_step(W, x, label, cfg):
     backprop_step(W, x, label, cfg.eta, cfg.acts)
+
+
+def deltas(W, x, label, cfg, state=None):
+    """Forward pass and backprop's signals -dC/dz_{l+1} (``gtp.rules.backprop_deltas``)."""
+    zs, ys = forward(W, x, cfg.acts)
+    return zs, ys, backprop_deltas(W, zs, ys, check_labels(label, W[-1].shape[0], x), cfg.acts)
 
 
 def hidden_deltas(net, labels):
@@ -41,5 +49,5 @@ RULE = Rule(
     name="backprop", label="backprop", colour="#000000", hyper=(),
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="gradient",
     choices=(("backprop", "backprop (same cost)", {}),), baseline=True,
-    search=SearchSpace(search_space, layer_etas, anchor),
+    search=SearchSpace(search_space, layer_etas, anchor), deltas=deltas,
     doc="Stochastic gradient descent on 1/2 ||onehot - y_L||^2, gradients by the chain rule.")

@@ -2,12 +2,21 @@
 fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.rules.gtp_updates``."""
 import numpy as np
 
-from ..rules import gtp_step
+from ..network import forward
+from ..rules import gtp_step, local_deltas
+from ..targets import targets
 from . import Rule, SearchSpace
 
 
 def reference_step(W, x, label, cfg):
     gtp_step(W, x, label, cfg.tau, cfg.eta, cfg.steps, cfg.start, cfg.acts)
+
+
+def deltas(W, x, label, cfg, state=None):
+    """Forward pass and GTP's local signals (yhat_{l+1} - y_{l+1}) * f'(z_{l+1}) (eq. 5)."""
+    zs, ys = forward(W, x, cfg.acts)
+    yhat = targets(W, zs, ys, label, cfg.tau, cfg.steps, cfg.start, cfg.acts)
+    return zs, ys, local_deltas(W, zs, ys, yhat, cfg.acts)
 
 
 def hidden_deltas(net, labels):
@@ -62,6 +71,6 @@ RULE = Rule(
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
     choices=(("gtp-zero", "GTP, zero start (authors' code)", {"start": "zero"}),
              ("gtp-activation", "GTP, activation start (eq. 3)", {"start": "activation"})),
-    search=SearchSpace(search_space, layer_etas, anchor, config=("tau",)),
+    search=SearchSpace(search_space, layer_etas, anchor, config=("tau",)), deltas=deltas,
     doc="Gradient target propagation: every layer descends its local cost towards targets "
         "computed by Euler steps (eq. 3-5, 32).")

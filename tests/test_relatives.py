@@ -17,6 +17,7 @@ from gtp.__main__ import main
 from gtp.activations import sigmoid
 from gtp.fast import FastNet
 from gtp.network import forward
+from gtp.paper import RESULTS_ROOT
 from gtp.rules import backprop_deltas, backprop_step, cosine
 from gtp.train import TrainConfig, load_checkpoint, state_rng, train
 
@@ -291,10 +292,10 @@ def test_feedback_alignment_aligns_over_training(data):
 def test_v2_designs_and_trial_configs_unchanged():
     """Every stored v2 search trial is exactly what the plan builds today (designs, ranges
     and configs byte-identical), so the relatives' additions did not move GTP or backprop."""
-    root = os.path.join(rp.DEFAULT_ROOT, "v2", "search", "trials")
+    root = os.path.join(RESULTS_ROOT, "v2", "search", "trials")
     names = sorted(os.listdir(root))
     assert len(names) > 100
-    plan = P.Protocol(root=rp.DEFAULT_ROOT)
+    plan = P.Protocol(root=RESULTS_ROOT)
     for name in names:
         rec = json.load(open(os.path.join(root, name)))
         s = rec["search"]

@@ -23,6 +23,13 @@
   chapters may have changed), and a notebook chapter without that box is a build
   warning, so a strict build (``-W``) enforces the convention of ``book/first-look.md``.
 
+* **Chapters executed in parallel.**  Jupyter Book 1 executes one notebook at a time while
+  Sphinx reads the pages.  ``execute_chapters`` first runs every chapter that myst-nb would
+  run, one per core (``gtp_execution_jobs``), into the same jupyter-cache, read, keyed and
+  executed as myst-nb's cache mode does; the pages are then read from the cache.
+  ``tests/test_parallel_execution.py`` checks that reading executes nothing, that the pages
+  equal a serial build's and that a failing chapter is reported as before.
+
 * **A site-wide ``/favicon.ico``** next to the pages' SVG icon.
 
 * **No duplicate inline scripts** (a Sphinx 7.4 quirk that makes a JavaScript error on

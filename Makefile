@@ -25,10 +25,12 @@ help:
 	@echo "make chapters  rewrite chapters into the form JupyterLab saves (after editing by hand)"
 	@echo "make clean  remove _build (not the data cache)"
 
+# --no-compile: pip would byte-compile all ~8000 modules (about 30 s of CPU, half of the
+# installation); Python compiles the few hundred a build imports on first use instead.
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt
 	@touch $(STAMP)
 
 # JupyterLab settings of the environment, from the one copy Binder's postBuild also installs:
@@ -45,6 +47,8 @@ setup: $(STAMP) $(LAB_SETTINGS)
 # figure would be printed as "<Figure size ...>" text.
 BUILD_ENV := env -u MPLBACKEND
 
+# The build executes the chapters one per core before Sphinx reads them, into the cache
+# myst-nb reads (_ext/book_site.py, execute_chapters; gtp_execution_jobs in _config.yml).
 book: $(STAMP)
 	$(BUILD_ENV) $(JB) build .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m gtp reproduce | summary | search | protocol | relatives``.
+"""Command line: ``python -m gtp reproduce | summary | search | protocol | relatives | relatives-angles``.
 
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
@@ -6,6 +6,7 @@
     python -m gtp summary            # paper | GTP (ours) | backprop (ours)
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
     python -m gtp relatives --budget # the same protocol for FA, DFA, DTP, TP: results/relatives/
+    python -m gtp relatives-angles   # the book's short runs (angles to backprop), results/relatives/angles/
     python -m gtp protocol --rules fa dfa --nets 784-500-500-10 --table 1 --root results/relatives
 """
 import argparse
@@ -139,7 +140,19 @@ def _parser():
     w.set_defaults(root=RELATIVES["root"])
     protocol_options(w, list(RELATIVES["rules"]),
                      f"rules to run (default: {' '.join(RELATIVES['rules'])})")
+
+    from .relatives_runs import DEFAULT_ROOT as ANGLES_ROOT
+    a = sub.add_parser("relatives-angles", help="the book's short runs of every rule on MNIST "
+                                                "784-100-100-10 (angles to backprop), into "
+                                                "results/relatives/angles/")
+    a.add_argument("--root", default=ANGLES_ROOT, help="results folder (default: %(default)s)")
+    a.set_defaults(func=_relatives_angles)
     return p
+
+
+def _relatives_angles(args):
+    from .relatives_runs import main
+    return main(["--root", args.root])
 
 
 def _protocol(args):

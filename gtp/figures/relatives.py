@@ -16,9 +16,9 @@ from .training import _draw_metric, _epoch_x
 
 __all__ = ["run_figure", "angle_overview", "LAYER_COLOURS"]
 
-#: one colour per weight matrix W_0, W_1, ... (the rule colours are the registry's)
-LAYER_COLOURS = tuple(PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple",
-                                           "sky"))
+#: one colour per weight matrix W_0, W_1, ... (not those of the accuracy curves beside
+#: them; the rule colours are the registry's)
+LAYER_COLOURS = tuple(PALETTE[c] for c in ("green", "purple", "vermillion", "black", "yellow"))
 
 
 def _draw_angles(ax, epochs):
@@ -75,7 +75,7 @@ def angle_overview(runs, layers=None, title=None):
             for rule, c in runs.items():
                 r = get_rule(rule)
                 ax.plot(c["epoch"], np.asarray(c["angle"])[:, l], "-o", ms=4, color=r.colour,
-                        label=r.label)
+                        label=r.label, zorder=1.5 if r.baseline else 2)   # baseline beneath
             ax.axhline(90, color="0.5", lw=0.8, ls="--")
             ax.set_ylim(-5, 185)
             ax.set_yticks([0, 45, 90, 135, 180])

@@ -163,3 +163,13 @@ def test_fa_delta_checker_accepts_the_rule_and_names_mistakes():
     assert not fb.passed and "sign" in " ".join(fb.messages)
     assert "expected a function" in str(check_fa_delta(3))
 
+
+
+def test_cli_relatives_angles_skips_finished_runs(tmp_path, capsys):
+    import shutil
+
+    from gtp.__main__ import main
+    for rule, eta in RR.GRID:
+        shutil.copy(RR.run_path(rule, eta), tmp_path)
+    assert main(["relatives-angles", "--root", str(tmp_path)]) == 0
+    assert f"0 run(s) trained, {len(RR.GRID)} in the grid" in capsys.readouterr().out

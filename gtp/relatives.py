@@ -30,9 +30,15 @@ y_L) * f'(z_L)`` is backprop's in every rule; the rules differ in the hidden sig
 
 Inverses.  ``g_k`` inverts layer k -> k+1 (``W[k]``), mapping layer k+1 back to layer k, for
 k = 1..L-2 (Lee et al.'s g_i with i = k+1: the input layer and the top hidden layer need
-none): ``g_k(h) = f_k(V_k h + c_k)``, with ``f_k`` the activation of layer k (so the
-reconstruction lives where y_k lives), a weight ``V_k`` of shape (n_k, n_{k+1}) and a bias
-``c_k`` (n_k,).  The forward layers have no biases (eq. 1); the inverses get one, as in
+none): ``g_k(h) = s_k(V_k h + c_k)``, with ``s_k`` the activation of layer k when it is a
+sigmoid (so the reconstruction lives where y_k lives) and no activation (an affine
+inverse) when layer k is a ReLU (``inverse_activation``), a weight ``V_k`` of shape
+(n_k, n_{k+1}) and a bias ``c_k`` (n_k,).  Why not a ReLU: the corrupted activities it
+must reconstruct are negative wherever y_k = 0, which a ReLU cannot output, so its units
+are pushed below 0, where they get no gradient, and die (measured with a ReLU inverse on
+MNIST 784-500-500-10, "paper" activations: after one epoch on 10,000 examples the first
+layer's update was exactly zero on the probe batch, its target having collapsed onto its
+activity; with the affine inverse it keeps learning).  The forward layers have no biases (eq. 1); the inverses get one, as in
 the authors' code (``G = tanh(dot(x, V) + C)``), since an inverse of a bias-free sigmoid
 layer must shift its input.  ``g_k`` is trained on the noise-corrupted reconstruction
 cost of Lee et al. (Algorithm 1, "training feedback (inverse) mapping"; ``gaussian(H, c)``
@@ -41,7 +47,7 @@ in the code)::
     r = y_k + sigma eps, eps ~ N(0, I);  L_inv = 1/2 || g_k(f_{k+1}(W_k r)) - r ||^2
 
 by one gradient step ``V_k += eta_inv delta (f_{k+1}(W_k r))^T``, ``c_k += eta_inv delta``
-with ``delta = (r - g_k(.)) * f_k'(V_k f_{k+1}(W_k r) + c_k)`` per training step (batch
+with ``delta = (r - g_k(.)) * s_k'(V_k f_{k+1}(W_k r) + c_k)`` per training step (batch
 mean), with the weights of that step, before they change (Algorithm 1 updates the inverses,
 then the forward weights).  The authors' code instead alternates a whole epoch of
 inverse training with a whole epoch of forward training, with RMSprop; here every rule
@@ -54,7 +60,7 @@ from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .rules import backprop_deltas, cosine, local_deltas, outer
 
-__all__ = ["fa_deltas", "dfa_deltas", "inverse", "top_target", "propagate_targets",
+__all__ = ["fa_deltas", "dfa_deltas", "inverse_activation", "inverse", "top_target", "propagate_targets",
            "inverse_functions", "target_deltas", "inverse_deltas", "reconstruction_loss",
            "angle", "layer_angles", "update_angles"]
 
@@ -91,9 +97,18 @@ def dfa_deltas(W, zs, ys, label, B, acts="sigmoid"):
             for l in range(L - 1)] + [e]
 
 
+def inverse_activation(act):
+    """``(s, s')`` of an inverse into a layer with activation ``act``: the sigmoid for a
+    sigmoid layer, the identity (an affine inverse) for a ReLU layer (module docstring)."""
+    if act == "relu":
+        return (lambda z: z), np.ones_like
+    return get_activation(act)
+
+
 def inverse(V, c, h, act="sigmoid"):
-    """The learned approximate inverse ``g(h) = f(V h + c)`` (one example or a batch)."""
-    return get_activation(act)[0](h @ np.asarray(V).T + c)
+    """The learned approximate inverse ``g(h) = s(V h + c)`` into a layer with activation
+    ``act`` (``inverse_activation``), for one example or a batch."""
+    return inverse_activation(act)[0](h @ np.asarray(V).T + c)
 
 
 def top_target(W, zs, ys, label, eta_hat, acts="sigmoid"):
@@ -141,15 +156,15 @@ def target_deltas(W, x, label, eta_hat, inverses, acts="sigmoid", difference=Tru
 def inverse_deltas(W, V, c, y, eps, sigma, k, acts="sigmoid"):
     """The inverse's error signal for its noise-corrupted reconstruction cost (Lee et al.
     2015, Algorithm 1): ``r = y_k + sigma eps``, ``h = f_{k+1}(W_k r)``,
-    ``delta = (r - g_k(h)) * f_k'(V_k h + c_k)``; the update is ``V_k += eta_inv delta h^T``,
+    ``delta = (r - g_k(h)) * s_k'(V_k h + c_k)``; the update is ``V_k += eta_inv delta h^T``,
     ``c_k += eta_inv delta`` (batch means).  Returns ``(delta, h)``."""
     names = resolve_activations(acts, len(W))
     f_next = get_activation(names[k])[0]
-    _, fp = get_activation(names[k - 1])
+    s, sp = inverse_activation(names[k - 1])
     r = y + sigma * eps
     h = f_next(r @ W[k].T)
     zg = h @ np.asarray(V).T + c
-    return (r - get_activation(names[k - 1])[0](zg)) * fp(zg), h
+    return (r - s(zg)) * sp(zg), h
 
 
 def reconstruction_loss(W, state, X, acts="sigmoid"):

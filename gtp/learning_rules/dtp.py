@@ -10,7 +10,8 @@ rule), ``eta_hat`` (the step of the first target, Lee et al.'s eta-hat), ``eta_i
 inverses' SGD learning rate) and ``sigma`` (the standard deviation of the corruption noise).
 
 State: for k = 1..L-2, ``"V{k}"`` (n_k, n_{k+1}) and ``"c{k}"`` (n_k,), the inverse
-``g_k(h) = f_k(V_k h + c_k)`` of layer k -> k+1; ``V_k`` starts Normal(0, 8/(3 n_{k+1}))
+``g_k(h) = s_k(V_k h + c_k)`` of layer k -> k+1 (s_k: the sigmoid into a sigmoid layer,
+none into a ReLU layer; ``gtp.relatives.inverse_activation``); ``V_k`` starts Normal(0, 8/(3 n_{k+1}))
 (the paper's eq. 10 for a layer fed by n_{k+1} sigmoid units), ``c_k`` at 0 (as the authors'
 code); and ``"rng"``, the generator of the corruption noise (saved in checkpoints, so a
 resumed run draws the same noise).  A network with one hidden layer needs no inverse.
@@ -31,6 +32,18 @@ ETA_HAT_CENTRE = 0.33
 SIGMA_CENTRE = 0.18
 DEFAULTS = (("eta_hat", ETA_HAT_CENTRE), ("eta_inv", 0.1), ("sigma", SIGMA_CENTRE))
 HYPER = ("eta_hat", "eta_inv", "sigma")
+
+
+def _identity(z, y, fp):
+    """The in-place activation of an affine inverse (into a ReLU layer): y = z, fp = 1."""
+    if y is not z:
+        y[...] = z
+    fp[...] = 1.0
+
+
+def _inverse_act(net, k):
+    """The in-place activation of g_k (``gtp.relatives.inverse_activation``)."""
+    return _identity if net.names[k - 1] == "relu" else net.acts[k - 1]
 
 
 def init_state(sizes, rng, cfg):
@@ -81,7 +94,7 @@ def target_kernel(net, labels, difference=True):
     net.back(L - 1, d[L - 1], yhat[L - 1], alpha=net.params["eta_hat"], beta=1.0)
     for k in range(L - 2, 0, -1):
         zz, gy, ff = net.scratch(k)
-        V, c, act = S[f"V{k}"], S[f"c{k}"], net.acts[k - 1]
+        V, c, act = S[f"V{k}"], S[f"c{k}"], _inverse_act(net, k)
         if difference:                       # yhat_k = y_k + g_k(yhat_{k+1}) - g_k(y_{k+1})
             net.apply(V, y[k + 1], zz)
             zz += c
@@ -119,9 +132,9 @@ def update_state(net, X):
         net.acts[k](zn, h, hp)               # h = f_{k+1}(W_k r)
         net.apply(V, h, g)
         g += c
-        net.acts[k - 1](g, g, gp)            # g_k(h), f_k' at V_k h + c_k
+        _inverse_act(net, k)(g, g, gp)       # g_k(h), s_k' at V_k h + c_k
         np.subtract(r, g, out=g)
-        g *= gp                              # delta = (r - g_k(h)) * f_k'
+        g *= gp                              # delta = (r - g_k(h)) * s_k'
         if not np.isfinite(g).all():
             raise DivergenceError(f"the inverse g_{k} diverged; try a smaller eta_inv or sigma")
         net.outer_update(V, p["eta_inv"], g, h)

@@ -30,7 +30,12 @@ ETA_HAT_CENTRE = 0.33
 #: centre of the noise's range: Lee et al.'s 0.36 for tanh units in (-1, 1), halved for
 #: activities in (0, 1)
 SIGMA_CENTRE = 0.18
-DEFAULTS = (("eta_hat", ETA_HAT_CENTRE), ("eta_inv", 0.1), ("sigma", SIGMA_CENTRE))
+#: centre of the inverses' learning rate: an affine inverse (into a ReLU layer) is a linear
+#: regression on n_{k+1} inputs in (0, 1), stable by SGD only for eta_inv < 2 / |h|^2, about
+#: 0.016 for 500 units (measured, MNIST 784-500-500-10, 5,000 examples: 0.1 diverges, 0.01
+#: and 0.003 learn, 89.3 % and 89.9 % validation accuracy after one pass)
+ETA_INV_CENTRE = 0.01
+DEFAULTS = (("eta_hat", ETA_HAT_CENTRE), ("eta_inv", ETA_INV_CENTRE), ("sigma", SIGMA_CENTRE))
 HYPER = ("eta_hat", "eta_inv", "sigma")
 
 
@@ -143,13 +148,12 @@ def update_state(net, X):
 
 def search_space(row):
     """Backprop's eta and k ranges, eta_hat one decade either side of Lee et al.'s 0.33,
-    eta_inv one decade either side of backprop's centre (the inverse is a one-layer
-    auto-encoder trained by SGD on a quadratic cost; the authors' RMSprop rate does not
-    transfer to SGD), sigma half a decade either side of 0.18."""
-    c = np.log10(_bp.ETA_CENTRE.get(row.dataset, 0.1))
+    eta_inv one decade either side of 0.01 (``ETA_INV_CENTRE``; the authors' RMSprop rate
+    does not transfer to SGD), sigma half a decade either side of 0.18."""
+    ci = np.log10(ETA_INV_CENTRE)
     return dict(_bp.search_space(row),
                 eta_hat=(np.log10(ETA_HAT_CENTRE) - 1, np.log10(ETA_HAT_CENTRE) + 1, True),
-                eta_inv=(c - 1, c + 1, True),
+                eta_inv=(ci - 1, ci + 1, True),
                 sigma=(np.log10(SIGMA_CENTRE) - 0.5, np.log10(SIGMA_CENTRE) + 0.5, True))
 
 

@@ -31,7 +31,8 @@ def test_config_is_the_panel_default_and_reads_each_rules_hyperparameters():
     assert (cfg.rule, cfg.eta, cfg.sizes, cfg.acts) == ("fa", 0.1, (784, 100, 100, 10), "sigmoid")
     assert W.make_config(W.DEFAULTS).to_dict() == cfg.to_dict()
     dtp = RR.config("dtp", 0.03, eta_hat=1.0)
-    assert (dtp.eta_hat, dtp.sigma, dtp.eta_inv) == (1.0, 0.18, 0.1)
+    defaults = dict(get_rule("dtp").defaults)          # the registry's, where not given
+    assert (dtp.eta_hat, dtp.sigma, dtp.eta_inv) == (1.0, defaults["sigma"], defaults["eta_inv"])
     assert RR.config("fa", 0.03, eta_hat=1.0).eta_hat is None       # FA does not read it
     with pytest.raises(ValueError, match="rule"):
         RR.config("nonsense")

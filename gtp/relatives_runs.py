@@ -15,7 +15,7 @@ holds
   with ``gtp.train.train`` (its probe records ``"angle"`` after every epoch) and writes one
   JSON per run, atomically, with its provenance, into ``results/relatives/angles/``::
 
-      python -m gtp relatives-angles      # about 5 min of one core; skips finished runs
+      python -m gtp relatives-angles      # a few minutes of one core; skips finished runs
 
 * :func:`load` and :func:`curves`, the reading side (the chapters and the twin);
 * :func:`extra_parameters` and :func:`feedback_alignment`, what the registry's state of a

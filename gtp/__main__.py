@@ -1,4 +1,4 @@
-"""Command line: ``python -m gtp reproduce | summary | search | protocol | relatives``.
+"""Command line: ``python -m gtp reproduce | summary | search | protocol | relatives | relatives-angles``.
 
     python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp reproduce --table 1 --seeds 1 --variants sigmoid --no-backprop --search
@@ -7,6 +7,7 @@
     python -m gtp summary --write results/SUMMARY.md
     python -m gtp protocol           # protocol v2 (equal budget) on Dask, results/v2/
     python -m gtp relatives --budget # the same protocol for FA, DFA, DTP, TP: results/relatives/
+    python -m gtp relatives-angles   # the book's short runs (angles to backprop), results/relatives/angles/
     python -m gtp protocol --rules fa dfa --nets 784-500-500-10 --table 1 --root results/relatives
     python -m gtp diagnostics        # the Hebbian pull of v2's GTP choices, results/v2/
     python -m gtp twins-precompute   # the training panel's runs for its static twin
@@ -161,6 +162,14 @@ def _parser():
     t.add_argument("--root", default=RESULTS_ROOT, help="results folder (default: %(default)s)")
     t.add_argument("--dry-run", action="store_true", help="list the cells still to run")
     t.set_defaults(func=main_twins_precompute)
+
+    from .relatives_runs import DEFAULT_ROOT as ANGLES_ROOT
+    a = sub.add_parser("relatives-angles", help="the book's short runs of every rule on MNIST "
+                                                "784-100-100-10 (angles to backprop), into "
+                                                "results/relatives/angles/")
+    a.add_argument("--root", default=ANGLES_ROOT, help="results folder (default: %(default)s)")
+    a.set_defaults(func=_relatives_angles)
+
     return p
 
 
@@ -181,6 +190,11 @@ def main_twins_precompute(args):
     paths = panel_runs.precompute(root=args.root, log=_log)
     _log(f"done: {len(paths)} cells in {args.root}, {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def _relatives_angles(args):
+    from .relatives_runs import main
+    return main(["--root", args.root])
 
 
 def _protocol(args):

@@ -13,9 +13,11 @@ checker                    the reader writes                               paper
 ``check_local_cost_grad``  ``local_cost_grad(w, y, yhat_next)``, dC/dy     eq. 3-4
 ``check_euler_step``       ``euler_step(w, y, yhat_next, tau)``            eq. 32
 ``check_gtp_update``       ``gtp_update(y, z_next, y_next, yhat_next, eta)``  eq. 5
+``check_fa_delta``         ``fa_delta(B, d_next, z)``, feedback alignment  Lillicrap 2016
 =========================  ==============================================  ===========
 
-All four use the sigmoid activation.  Used by the book's workshop chapter.
+All use the sigmoid activation.  Used by the book's workshop chapter (the first four) and
+the part "GTP among its relatives" (``check_fa_delta``).
 """
 import textwrap
 import warnings
@@ -29,7 +31,7 @@ from .rules import gtp_updates
 from .targets import euler_target, local_cost_grad, targets
 
 __all__ = ["Feedback", "check_sigmoid_prime", "check_local_cost_grad", "check_euler_step",
-           "check_gtp_update"]
+           "check_gtp_update", "check_fa_delta"]
 
 RTOL, ATOL = 1e-7, 1e-10          # agreement needed with gtp (float64 round-off only)
 SEED = 20181022                   # fixed cases: the same attempt gets the same feedback
@@ -288,3 +290,43 @@ def check_gtp_update(fn):
         return run
 
     return _run("gtp_update", [case(*n) for n in nets])
+
+
+# --- feedback alignment (Lillicrap et al. 2016): one hidden error signal ---------------
+
+def check_fa_delta(fn):
+    """Check ``fn(B, d_next, z)``: feedback alignment's error signal of a sigmoid hidden
+    layer, (B d_next) * f'(z), with the fixed random feedback matrix ``B`` of shape
+    (n_l, n_{l+1}) in place of backprop's W_l^T, the signal of the layer above ``d_next``
+    (n_{l+1},) and the layer's pre-activation ``z`` (n_l,).
+
+    The cases come from random networks run through gtp's ``forward``; the answer is the
+    corresponding signal of ``gtp.relatives.fa_deltas``."""
+    from .relatives import fa_deltas
+    rng = np.random.default_rng(SEED + 4)
+    nets = [[6, 5, 4], [4, 7, 3], [5, 6, 5, 2]]
+
+    def case(sizes):
+        def run():
+            W = [rng.normal(0, 1.0, (sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
+            B = {l: rng.normal(0, 1.0, (sizes[l], sizes[l + 1])) for l in range(1, len(W))}
+            x, label = rng.uniform(0, 1, sizes[0]), int(rng.integers(sizes[-1]))
+            zs, ys = forward(W, x)
+            d = fa_deltas(W, zs, ys, label, B)
+            for l in range(len(W) - 1, 0, -1):
+                where = (f"for hidden layer {l} ({sizes[l]} neurons) of a "
+                         f"{'-'.join(map(str, sizes))} network")
+                got = _call(fn, (B[l].copy(), d[l].copy(), zs[l].copy()), where)
+                mistakes = [
+                    (W[l].T @ d[l] * sigmoid_prime(zs[l]),
+                     "that is backprop's signal: W_l^T is replaced by the fixed matrix B."),
+                    (B[l] @ d[l], "the factor f'(z) is missing."),
+                    (B[l] @ d[l] * sigmoid_prime(sigmoid(zs[l])),
+                     "f' was applied to the activation f(z); it takes the pre-activation z."),
+                ]
+                hint = (f"The signal of hidden layer {l} has one entry per neuron of that "
+                        f"layer ({sizes[l]}); B has shape {B[l].shape}, so B @ d_next has it.")
+                _compare(got, d[l - 1], mistakes, hint, where)
+        return run
+
+    return _run("fa_delta", [case(n) for n in nets])

@@ -606,3 +606,32 @@ def site_report(outdir):
         problems.append(f"files holding twins total {total / 1e6:.2f} MB, over the "
                         f"{SITE_BUDGET / 1e6:.0f} MB budget")
     return lines, problems
+
+
+# --------------------------------------------------------------------------- the relatives
+def relatives_spec(panel, root=None):
+    """Relatives panel (``gtp.widgets.relatives``): the rule (a select, every rule the
+    panel offers) x the forward learning rate eta (a slider over ``gtp.relatives_runs.ETAS``,
+    the panel's default included), each frame the stored run of ``gtp.relatives_runs``
+    (``results/relatives/angles/``) drawn by the panel's own figure function."""
+    from . import relatives_runs as RR
+    from .figures import relatives as F
+    from .widgets.relatives import RULE_OPTIONS, relatives_title
+    rules = tuple(n for _, n in RULE_OPTIONS)
+    etas = tuple(float(e) for e in RR.ETAS)
+
+    def frame(v):
+        rec = RR.load(v["rule"], v["eta"], root)
+        png = png_bytes(F.run_figure(rec["epochs"], title=relatives_title(v["rule"], v["eta"])))
+        last = rec["epochs"][-1]
+        angles = ", ".join(f"W_{l} {a:.0f} degrees" for l, a in enumerate(last.get("angle") or [])
+                           if a is not None)
+        key = (f"{rec['status']} after {last['epoch']} epochs, validation accuracy "
+               f"{100 * last['val_acc']:.2f}%, angle to backprop {angles or 'undefined'}")
+        return Frame(png, key)
+
+    return TwinSpec("relatives", "Training with a relative of GTP: accuracy and angles to backprop",
+                    (Control("rule", panel.rule.description, rules, panel.rule.value,
+                             kind="select", labels=tuple(label for label, _ in RULE_OPTIONS)),
+                     Control("eta", panel.eta.description, etas, float(panel.eta.value))),
+                    frame, note=NOTE + " Runs: seed 0, read from results/relatives/angles.")

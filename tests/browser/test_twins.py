@@ -67,7 +67,8 @@ TWINS = {"book/theory/target-convergence.html": {"twin-target-convergence", "twi
          "book/theory/backprop-hebbian.html": {"twin-cosine"},
          "book/initialisation/init-in-practice.html": {"twin-initialisation"},
          "book/training/sensitivity.html": {"twin-sensitivity", "twin-sensitivity-per-layer"},
-         "book/training/train-yourself.html": {"twin-training", "twin-training-grid"}}
+         "book/training/train-yourself.html": {"twin-training", "twin-training-grid"},
+         "book/relatives/angles.html": {"twin-relatives"}}
 
 
 def test_found_pages_with_twins():

@@ -725,6 +725,31 @@ def hebbian_markdown(rows):
     return "\n".join(lines)
 
 
+def hebbian_growth(rows):
+    """How the largest Hebbian pull of a layer moves between initialisation and the short
+    training of ``gtp.diagnostics``, per measured row: ``{"grew": [...], "fell": [...]}``,
+    each entry ``{"row": "<data set> <network>", "tau", "init", "trained"}`` (the largest
+    pull over the layers).
+
+    Used in: book/training/tables.md."""
+    out = {"grew": [], "fell": []}
+    for r in rows:
+        h = r["hebbian"]
+        if h is None:
+            continue
+        a, b = max(h["init"]["hebbian_pull"]), max(h["trained"]["hebbian_pull"])
+        out["grew" if b > a else "fell"].append(
+            {"row": f"{paper.TABLE_NAMES[r['table']]} {r['net']}", "tau": h["tau"], "init": a, "trained": b})
+    return out
+
+
+def growth_text(entries):
+    """``"MNIST 784-100-10 (τ = 231: 0.04 → 0.33), ..."`` for entries of :func:`hebbian_growth`
+    ("none" when empty)."""
+    return ", ".join(f"{e['row']} (τ = {e['tau']:.3g}: {e['init']:.2f} → {e['trained']:.2f})"
+                     for e in entries) or "none"
+
+
 def _signed(x):
     return f"{'+' if x >= 0 else '−'}{abs(x):.2f}"
 

@@ -1,6 +1,7 @@
 """What every panel of the book shares: ``Panel`` (a widget, a serialised redraw, an error
-display and the display hook) and ``log_slider`` (a logarithmic slider that holds the
-paper's exact values).
+display and the display hook), ``RunPanel`` (a panel that trains in a background thread,
+with Start and Stop) and ``log_slider`` (a logarithmic slider that holds the paper's exact
+values).
 
 Why redraws are serialised: JupyterLab (4.6 and later) may deliver widget messages on a
 kernel *subshell* thread, so a button callback (main thread) and a slider's message
@@ -17,7 +18,7 @@ import threading
 import ipywidgets as widgets
 from traitlets import TraitError, validate
 
-__all__ = ["Panel", "LogSlider", "log_grid", "log_slider", "paper_values"]
+__all__ = ["Panel", "RunPanel", "LogSlider", "log_grid", "log_slider", "paper_values"]
 
 
 class Panel:
@@ -95,6 +96,148 @@ class Panel:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude))
         bundle.update(self.extra_mimebundle())
         return bundle
+
+
+def _esc(text):
+    return html.escape(str(text))
+
+
+class RunPanel(Panel):
+    """A panel that trains in a background thread: **Start** copies the settings into a
+    config and runs it, **Stop** asks the run to end after the current step, and a change of
+    any control during a run applies to the next run (the panel says so).
+
+    ``__init__`` makes the ``start_button``, the ``stop_button``, ``status`` (the run's state
+    and errors) and ``note`` (what a change of setting does).  A subclass lays them out with
+    its controls, connects the controls to ``on_change`` and implements
+
+    - ``build_config()``: the config of the current settings (raises ``ValueError`` on a bad
+      setting, which the note shows and which disables Start);
+    - ``describe(cfg)``: the run's settings in words;
+    - ``run(cfg, control)``: the run itself, in the worker thread; it stores the record and
+      writes the final status (an exception is shown in ``status``);
+
+    and may override the hooks ``new_control()`` (the stop object polled by the engine,
+    default a ``threading.Event``), ``begin(cfg)`` (per-run reset, in the caller's thread
+    before the run starts) and ``enable_controls()`` (enable the controls the settings read).
+
+    State: ``config`` (settings of the current or last run), ``epochs`` (entries so far),
+    ``record`` (the finished run), ``control``, ``thread``; ``threaded=False`` runs inside
+    ``start()`` (tests and the static book).
+    """
+
+    thread_name = "gtp-panel"
+
+    def __init__(self, threaded=True):
+        super().__init__()
+        self.threaded = threaded
+        self.config, self.record, self.thread, self.control = None, None, None, None
+        self.epochs = []
+        self._running = False
+        self.start_button = widgets.Button(description="Start", button_style="success",
+                                           icon="play")
+        self.stop_button = widgets.Button(description="Stop", button_style="danger",
+                                          icon="stop", disabled=True)
+        self.start_button.on_click(lambda _b: self.start())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.status = widgets.HTML(value="")
+        self.message = self.status            # where Panel.show_error reports
+        self.note = widgets.HTML(value="")
+
+    def build_config(self):
+        raise NotImplementedError
+
+    def describe(self, cfg):
+        raise NotImplementedError
+
+    def run(self, cfg, control):
+        raise NotImplementedError
+
+    def new_control(self):
+        return threading.Event()
+
+    def begin(self, cfg):
+        pass
+
+    def enable_controls(self):
+        pass
+
+    @property
+    def running(self):
+        return self._running
+
+    def on_change(self, change=None):
+        """A control changed: check the settings; during a run, say that the change applies
+        to the next run (the running training keeps its copied settings)."""
+        self.enable_controls()
+        try:
+            cfg = self.build_config()
+        except Exception as err:
+            self.note.value = (f"<span style='color:#D55E00'><b>Invalid setting:</b> "
+                               f"{_esc(err)}</span>")
+            self.start_button.disabled = True
+            return
+        self.start_button.disabled = self._running
+        if self._running:
+            name = getattr(change.get("owner"), "description", "a setting") if change else \
+                "a setting"
+            self.note.value = (f"<b>You changed {_esc(name)} during a run:</b> the running "
+                               f"training keeps its settings; the change applies to the "
+                               f"<b>next run</b> (press Stop, then Start, to use it now).")
+        else:
+            self.note.value = f"Ready: {_esc(self.describe(cfg))}. Press <b>Start</b>."
+
+    def start(self):
+        """Start a run with a copy of the current settings (ignored while one runs)."""
+        if self._running:
+            self.note.value = "A run is in progress: press Stop first."
+            return False
+        try:
+            cfg = self.build_config()
+        except Exception as err:
+            self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
+            return False
+        self.config, self.record, self.epochs = cfg, None, []
+        self.control = self.new_control()
+        self._running = True
+        self.start_button.disabled, self.stop_button.disabled = True, False
+        self.status.value = f"<b>Training</b> {_esc(self.describe(cfg))}…"
+        self.note.value = f"Running: {_esc(self.describe(cfg))}."
+        self.begin(cfg)
+        if self.threaded:
+            self.thread = threading.Thread(target=self._work, args=(cfg, self.control),
+                                           daemon=True, name=self.thread_name)
+            self.thread.start()
+        else:
+            self._work(cfg, self.control)
+        return True
+
+    def stop(self):
+        """Ask the running training to stop (it ends after the current step and keeps
+        what it learned)."""
+        if not self._running or self.control is None:
+            self.note.value = "Nothing to stop: no run in progress."
+            return False
+        self.control.set()
+        self.status.value = "<b>Stopping…</b> (the weights learned so far are kept)"
+        return True
+
+    def join(self, timeout=None):
+        """Wait for the background run to end; True if no run is left."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return not self._running
+
+    def _work(self, cfg, control):
+        try:
+            self.run(cfg, control)
+        except Exception as err:      # shown in the panel: a thread must not die silently
+            self.status.value = (f"<span style='color:#D55E00'><b>The run failed:</b> "
+                                 f"{_esc(type(err).__name__)}: {_esc(err)}</span>")
+        finally:
+            self._running = False
+            self.stop_button.disabled = True
+            self.on_change(None)
 
 
 def log_grid(lo, hi, per_decade=20, exact=(), gap=0.03):

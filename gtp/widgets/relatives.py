@@ -11,16 +11,13 @@ stored one (its static twin shows those runs).  Training runs in a background th
 through ``gtp.widgets.training.run_training``; the settings are copied when Start is
 pressed, and a change during a run applies to the next one.
 """
-import html
-import threading
-
 import ipywidgets as widgets
 
 from .. import relatives_runs as RR
 from ..figures import relatives as F
 from ..figures.style import DRAW_LOCK, png_bytes
 from ..learning_rules import get_rule
-from .base import Panel, log_slider
+from .base import RunPanel, _esc, log_slider
 from .training import load_data, run_training
 
 __all__ = ["DEFAULTS", "RULE_OPTIONS", "relatives_title", "make_config", "RelativesPanel",
@@ -54,26 +51,21 @@ def make_config(settings):
     return RR.config(s["rule"], float(s["eta"]), **changes)
 
 
-def _esc(text):
-    return html.escape(str(text))
-
-
-class RelativesPanel(Panel):
-    """Controls -> ``make_config`` -> ``run_training`` in a thread -> the figure of
-    ``gtp.figures.relatives.run_figure``, redrawn after every epoch.
+class RelativesPanel(RunPanel):
+    """Controls -> ``make_config`` -> ``run_training`` in a thread (``RunPanel``) -> the
+    figure of ``gtp.figures.relatives.run_figure``, redrawn after every epoch.
 
     ``loader(dataset)`` gives the data splits (default: ``gtp.widgets.training.load_data``);
     ``threaded=False`` trains inside ``start()``.
     """
 
+    thread_name = "gtp-relatives-panel"
+
     def __init__(self, loader=None, threaded=True, **settings):
-        super().__init__()
+        super().__init__(threaded)
         s = dict(DEFAULTS, **settings)
         self.loader = loader or load_data
-        self.threaded = threaded
-        self.config, self.record, self.thread, self.stop_event = None, None, None, None
-        self.epochs, self.figure = [], None
-        self._running = False
+        self.figure = None
         wide = widgets.Layout(width="330px")
         style = {"description_width": "initial"}
         self.rule = widgets.Dropdown(options=list(RULE_OPTIONS), value=s["rule"],
@@ -89,20 +81,11 @@ class RelativesPanel(Panel):
                                                description="epochs", layout=wide)
         self.seed = widgets.BoundedIntText(value=s["seed"], min=0, max=10 ** 6,
                                            description="seed", layout=widgets.Layout(width="160px"))
-        self.start_button = widgets.Button(description="Start", button_style="success",
-                                           icon="play")
-        self.stop_button = widgets.Button(description="Stop", button_style="danger",
-                                          icon="stop", disabled=True)
-        self.status = widgets.HTML(value="")
-        self.message = self.status
-        self.note = widgets.HTML(value="")
         self.output = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self.controls = [self.rule, self.eta, self.tau, self.eta_hat, self.sigma,
                          self.epochs_slider, self.seed]
         for c in self.controls:
             c.observe(self.on_change, names="value")
-        self.start_button.on_click(lambda _b: self.start())
-        self.stop_button.on_click(lambda _b: self.stop())
         self.widget = widgets.VBox([
             widgets.HBox([self.rule, self.eta]),
             widgets.HBox([self.tau, self.eta_hat, self.sigma]),
@@ -117,98 +100,37 @@ class RelativesPanel(Panel):
                     eta_hat=self.eta_hat.value, sigma=self.sigma.value,
                     epochs=self.epochs_slider.value, seed=self.seed.value)
 
-    @staticmethod
-    def describe(cfg):
+    def build_config(self):
+        return make_config(self.settings())
+
+    def describe(self, cfg):
         """The settings of ``cfg`` in words (the note and the status)."""
         r = get_rule(cfg.rule)
         extra = [f"{n} = {getattr(cfg, n):g}" for n in ("tau", "eta_hat", "sigma") if r.uses(n)]
         return (f"{r.label}, η = {cfg.eta:g}" + "".join(f", {e}" for e in extra) +
                 f", {cfg.epochs} epochs of {cfg.n_train:,} MNIST images, seed {cfg.seed}")
 
-    def on_change(self, change):
-        """A control changed: enable the sliders the chosen rule reads, check the settings;
-        during a run, say that the change applies to the next run."""
+    def enable_controls(self):
+        """Enable the sliders the chosen rule reads."""
         r = get_rule(self.rule.value)
         self.tau.disabled = not r.uses("tau")
         self.eta_hat.disabled = not r.uses("eta_hat")
         self.sigma.disabled = not r.uses("sigma")
-        try:
-            cfg = make_config(self.settings())
-        except Exception as err:
-            self.note.value = f"<b style='color:#D55E00'>Invalid setting:</b> {_esc(err)}"
-            self.start_button.disabled = True
-            return
-        self.start_button.disabled = self._running
-        if self._running:
-            self.note.value = ("<b>You changed a setting during a run:</b> the running training "
-                               "keeps its settings; the change applies to the <b>next run</b>.")
+
+    def run(self, cfg, control):
+        record = run_training(cfg, self.loader(cfg.dataset), on_epoch=self._on_epoch,
+                              stop=control)
+        self.record = record
+        last = record["epochs"][-1]
+        if record["status"] == "diverged":
+            self.status.value = (f"<b style='color:#D55E00'>Diverged:</b> "
+                                 f"{_esc(record['message'])}. Try a smaller η.")
         else:
-            self.note.value = f"Ready: {_esc(self.describe(cfg))}. Press <b>Start</b>."
-
-    @property
-    def running(self):
-        return self._running
-
-    def start(self):
-        """Start a run with a copy of the current settings (ignored while one runs)."""
-        if self._running:
-            self.note.value = "A run is in progress: press Stop first."
-            return False
-        try:
-            cfg = make_config(self.settings())
-        except Exception as err:
-            self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
-            return False
-        self.config, self.record, self.epochs = cfg, None, []
-        self.stop_event = threading.Event()
-        self._running = True
-        self.start_button.disabled, self.stop_button.disabled = True, False
-        self.status.value = f"<b>Training</b> {_esc(self.describe(cfg))}…"
-        if self.threaded:
-            self.thread = threading.Thread(target=self._work, args=(cfg, self.stop_event),
-                                           daemon=True, name="gtp-relatives-panel")
-            self.thread.start()
-        else:
-            self._work(cfg, self.stop_event)
-        return True
-
-    def stop(self):
-        """Ask the running training to stop (it ends after the current step)."""
-        if not self._running:
-            self.note.value = "Nothing to stop: no run in progress."
-            return False
-        self.stop_event.set()
-        self.status.value = "<b>Stopping…</b>"
-        return True
-
-    def join(self, timeout=None):
-        """Wait for the background run; True if no run is left."""
-        if self.thread is not None:
-            self.thread.join(timeout)
-        return not self._running
-
-    def _work(self, cfg, stop):
-        try:
-            record = run_training(cfg, self.loader(cfg.dataset), on_epoch=self._on_epoch,
-                                  stop=stop)
-            self.record = record
-            last = record["epochs"][-1]
-            if record["status"] == "diverged":
-                self.status.value = (f"<b style='color:#D55E00'>Diverged:</b> "
-                                     f"{_esc(record['message'])}. Try a smaller η.")
-            else:
-                angles = ", ".join(f"W_{l} {a:.0f}°" for l, a in enumerate(last.get("angle") or [])
-                                   if a is not None)
-                self.status.value = (f"<b>{'Finished' if record['status'] == 'finished' else 'Stopped'}</b>"
-                                     f" ({record['wall_time']:.1f} s): validation accuracy "
-                                     f"{100 * last['val_acc']:.2f}%, angles to backprop {angles}.")
-        except Exception as err:      # shown in the panel: a thread must not die silently
-            self.status.value = (f"<b style='color:#D55E00'>The run failed:</b> "
-                                 f"{_esc(type(err).__name__)}: {_esc(err)}")
-        finally:
-            self._running = False
-            self.stop_button.disabled = True
-            self.on_change(None)
+            angles = ", ".join(f"W_{l} {a:.0f}°" for l, a in enumerate(last.get("angle") or [])
+                               if a is not None)
+            self.status.value = (f"<b>{'Finished' if record['status'] == 'finished' else 'Stopped'}</b>"
+                                 f" ({record['wall_time']:.1f} s): validation accuracy "
+                                 f"{100 * last['val_acc']:.2f}%, angles to backprop {angles}.")
 
     def _on_epoch(self, entry, _W):
         self.epochs.append(entry)

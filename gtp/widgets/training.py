@@ -19,7 +19,6 @@ works without a browser, so tests drive it by setting ``.value`` and calling ``.
 """
 import contextlib
 import functools
-import html
 import threading
 import time
 
@@ -33,7 +32,7 @@ from ..learning_rules import RULES as _LEARNING_RULES
 from ..learning_rules import get_rule, studied
 from ..network import predict
 from ..train import TrainConfig, load_splits, train
-from .base import Panel, log_slider, paper_values
+from .base import RunPanel, _esc, log_slider, paper_values
 
 __all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
            "paper_networks", "run_title", "parse_sizes", "resolve_acts", "make_config", "run_training",
@@ -168,12 +167,9 @@ class _Control:
         self.event.set()
 
 
-def _esc(text):
-    return html.escape(str(text))
-
-
-class TrainingPanel(Panel):
-    """Controls -> ``make_config`` -> ``run_training`` in a thread -> live figures.
+class TrainingPanel(RunPanel):
+    """Controls -> ``make_config`` -> ``run_training`` in a thread (``RunPanel``) -> live
+    figures.
 
     ``tau`` and ``eta`` are ``LogSlider``s whose values include every value of the
     paper's Tables 1-3, so choosing a paper network runs exactly the printed tau and eta
@@ -192,15 +188,13 @@ class TrainingPanel(Panel):
     runs a training inside ``start()`` (used to build the static book).
     """
 
+    thread_name = "gtp-training-panel"
+
     def __init__(self, loader=None, threaded=True, **settings):
-        super().__init__()
+        super().__init__(threaded)
         s = dict(DEFAULTS, **settings)
         self.loader = loader or load_data
-        self.threaded = threaded
-        self.config, self.record, self.thread, self.control = None, None, None, None
-        self.epochs, self.figure, self.misclassified_figure = [], None, None
-        self._running = False
-        self._lock = threading.Lock()
+        self.figure, self.misclassified_figure = None, None
         style = {"description_width": "initial"}
         wide = widgets.Layout(width="330px")
         self.dataset = widgets.Dropdown(options=_DATASET_LABELS, value=s["dataset"],
@@ -228,16 +222,9 @@ class TrainingPanel(Panel):
                                                description="epochs", layout=wide)
         self.seed = widgets.BoundedIntText(value=s["seed"], min=0, max=10 ** 6,
                                            description="seed", layout=widgets.Layout(width="160px"))
-        self.start_button = widgets.Button(description="Start", button_style="success",
-                                           icon="play")
-        self.stop_button = widgets.Button(description="Stop", button_style="danger",
-                                          icon="stop", disabled=True)
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress",
                                             layout=widgets.Layout(width="330px"))
         self.progress_label = widgets.Label(value="")
-        self.status = widgets.HTML(value="")
-        self.message = self.status            # where Panel.show_error reports
-        self.note = widgets.HTML(value="")
         self.curves = widgets.Image(format="png", layout=widgets.Layout(max_width="940px"))
         self.errors_image = widgets.Image(format="png", layout=widgets.Layout(max_width="700px"))
         self.controls = [self.dataset, self.network, self.hidden, self.acts, self.rule,
@@ -247,8 +234,6 @@ class TrainingPanel(Panel):
         self.network.observe(self.on_network, names="value")
         for c in self.controls:
             c.observe(self.on_change, names="value")
-        self.start_button.on_click(lambda _b: self.start())
-        self.stop_button.on_click(lambda _b: self.stop())
         self.widget = widgets.VBox([
             widgets.HBox([self.dataset, self.network, self.hidden]),
             widgets.HBox([self.acts, self.rule]),
@@ -304,28 +289,11 @@ class TrainingPanel(Panel):
         except Exception as err:
             self.note.value = f"<b>Could not apply the network:</b> {_esc(err)}"
 
-    def on_change(self, change):
-        """Any control changed: check the settings; during a run, say that the change
-        applies to the next run (the running training keeps its copied settings)."""
-        try:
-            cfg = make_config(self.settings())
-        except Exception as err:
-            self.note.value = (f"<span style='color:#D55E00'><b>Invalid setting:</b> "
-                               f"{_esc(err)}</span>")
-            self.start_button.disabled = True
-            return
-        self.start_button.disabled = self._running
-        if self._running:
-            name = getattr(change.get("owner"), "description", "a setting") if change else \
-                "a setting"
-            self.note.value = (f"<b>You changed {_esc(name)} during a run:</b> the running "
-                               f"training keeps its settings; the change applies to the "
-                               f"<b>next run</b> (press Stop, then Start, to use it now).")
-        else:
-            self.note.value = (f"Ready: {_esc(self._describe(cfg))}. Press <b>Start</b>.")
+    def build_config(self):
+        return make_config(self.settings())
 
-    @staticmethod
-    def _describe(cfg):
+    def describe(self, cfg):
+        """The settings of ``cfg`` in words (the note and the status)."""
         steps = f"{cfg.steps} step{'s' if cfg.steps > 1 else ''}"
         rule = get_rule(cfg.rule)
         what = f"{rule.label} ({cfg.start} start, τ={cfg.tau:g}, {steps})" if rule.uses("tau") \
@@ -334,71 +302,26 @@ class TrainingPanel(Panel):
                 f"{cfg.epochs} epoch{'s' if cfg.epochs > 1 else ''} of {cfg.n_train} examples, "
                 f"seed {cfg.seed}")
 
-    # ------------------------------------------------------------------ buttons
-    @property
-    def running(self):
-        return self._running
+    # ------------------------------------------------------------------ the run
+    def new_control(self):
+        return _Control(on_count=self._on_count)
 
-    def start(self):
-        """Start a run with a copy of the current settings (ignored while one runs)."""
-        if self._running:
-            self.note.value = "A run is in progress: press Stop first."
-            return False
-        try:
-            cfg = make_config(self.settings())
-        except Exception as err:
-            self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
-            return False
-        self.config, self.record, self.epochs = cfg, None, []
-        self.control = _Control(on_count=self._on_count)
-        self._running = True
-        self.start_button.disabled, self.stop_button.disabled = True, False
+    def begin(self, cfg):
+        """Reset the progress bar; the data set is loaded first."""
         self.progress.max = max(1, cfg.epochs * cfg.n_train)
         self.progress.value = 0
         self.progress_label.value = ""
         self._t0 = time.perf_counter()
         self._count_at_epoch, self._done_examples = 0, 0
         self.status.value = f"<b>Loading {_esc(cfg.dataset)}…</b>"
-        self.note.value = f"Running: {_esc(self._describe(cfg))}."
-        if self.threaded:
-            self.thread = threading.Thread(target=self._work, args=(cfg, self.control),
-                                           daemon=True, name="gtp-training-panel")
-            self.thread.start()
-        else:
-            self._work(cfg, self.control)
-        return True
 
-    def stop(self):
-        """Ask the running training to stop (it ends cleanly after the current step)."""
-        if not self._running or self.control is None:
-            self.note.value = "Nothing to stop: no run in progress."
-            return False
-        self.control.set()
-        self.status.value = "<b>Stopping…</b> (the weights learned so far are kept)"
-        return True
-
-    def join(self, timeout=None):
-        """Wait for the background run to end; returns True if no run is left."""
-        if self.thread is not None:
-            self.thread.join(timeout)
-        return not self._running
-
-    # ------------------------------------------------------------------ the run
-    def _work(self, cfg, control):
-        try:
-            data = self.loader(cfg.dataset)
-            self._data = data
-            self.progress.max = max(1, cfg.epochs * min(cfg.n_train, len(data["train"][1])))
-            self.status.value = f"<b>Training</b> {_esc(self._describe(cfg))}…"
-            record = run_training(cfg, data, on_epoch=self._on_epoch, stop=control)
-            self._finish(cfg, record, data)
-        except Exception as err:  # shown in the panel: a thread must not die silently
-            self.status.value = (f"<span style='color:#D55E00'><b>The run failed:</b> "
-                                 f"{_esc(type(err).__name__)}: {_esc(err)}</span>")
-        finally:
-            self._running = False
-            self.stop_button.disabled = True
-            self.on_change(None)
+    def run(self, cfg, control):
+        data = self.loader(cfg.dataset)
+        self._data = data
+        self.progress.max = max(1, cfg.epochs * min(cfg.n_train, len(data["train"][1])))
+        self.status.value = f"<b>Training</b> {_esc(self.describe(cfg))}…"
+        record = run_training(cfg, data, on_epoch=self._on_epoch, stop=control)
+        self._finish(cfg, record, data)
 
     def _on_count(self, count):
         cfg = self.config

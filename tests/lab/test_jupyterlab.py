@@ -1,12 +1,14 @@
 """The chapters as live notebooks in a real JupyterLab, driven by headless chromium, as a
 reader uses them after ``make setup`` (README, "Live notebooks").
 
-For a theory, an initialisation and the training chapter: opened by URL, each must open
-as a notebook; run top to bottom with no traceback and no "Error displaying widget";
-MyST markup rendered, plumbing cells collapsed; the Figure 2 panel's tau slider and
-buttons redraw a non-blank, changed figure every time; the training panel shows the
-paper's tau and eta, Start redraws the curves after an epoch and Stop ends the run; and
-after saving and closing, every chapter file is byte-identical.  Screenshots go to
+For a theory, an initialisation, the training chapter and the relatives' angles chapter:
+opened by URL, each must open as a notebook; run top to bottom with no traceback and no
+"Error displaying widget"; MyST markup rendered, plumbing cells collapsed; the Figure 2
+panel's tau slider and buttons redraw a non-blank, changed figure every time; the training
+panel shows the paper's tau and eta, Start redraws the curves after an epoch and Stop ends
+the run; the relatives panel's rule menu enables the sliders that rule reads, and Start and
+Stop work as in the training panel; and after saving and closing, every chapter file is
+byte-identical.  Screenshots go to
 ``_build/screenshots/lab/``.
 """
 import hashlib
@@ -22,7 +24,8 @@ THEORY = "book/theory/target-convergence.md"
 # a busy 2-core machine); its panel is tested in tests/test_*_widgets.py.
 INIT = "book/initialisation/uncertainty.md"
 TRAINING = "book/training/train-yourself.md"
-CHAPTERS = (THEORY, INIT, TRAINING)
+RELATIVES = "book/relatives/angles.md"
+CHAPTERS = (THEORY, INIT, TRAINING, RELATIVES)
 RAW_MYST = (":::{", "```{", "{doc}`", "{cite}`", "{ref}`", "{numref}`", "{eq}`")
 
 # Runs in the page; ``find(path)`` is the main-area widget showing ``path``.
@@ -312,6 +315,54 @@ def test_training_chapter_and_panel(driver, lab, originals):
     console_errors(driver, "start and stop", errors)
     close_all(driver, TRAINING)
     assert (ROOT / TRAINING).read_bytes() == originals[TRAINING], f"{TRAINING} changed on disk"
+    assert errors == [], errors
+
+
+def slider_disabled(driver, root):
+    """``{label: disabled}`` of the panel's sliders."""
+    return driver.execute_script("""return Object.fromEntries(Array.from(
+        arguments[0].querySelectorAll('.widget-hslider'), s => [
+            s.querySelector('.widget-label').textContent,
+            s.classList.contains('mod-disabled') || !!s.querySelector('[disabled]')]));""", root)
+
+
+def test_relatives_chapter_and_panel(driver, lab, originals):
+    info = open_chapter(driver, lab, RELATIVES)
+    assert "jp-NotebookPanel" in info["classes"], f"{RELATIVES} opened as {info['classes']}"
+    result = run_all(driver, RELATIVES, 600)
+    shot(driver, "relatives-angles-run")
+    errors = console_errors(driver, "run all", [])
+    check_run(result)
+    root = panel_root(driver, RELATIVES, "Start")
+    assert root is not None, "the relatives panel is not displayed"
+    assert "Finished" in root.text, root.text          # the chapter's own default run
+    digest, blank = image_state(driver, root)
+    assert not blank, "the relatives panel shows a blank figure after its default run"
+    # the rule menu: GTP reads tau, DTP reads eta_hat and sigma, DFA none of the three
+    menu = root.find_element("css selector", "select")
+    from selenium.webdriver.support.ui import Select
+    for label, off in (("GTP", {"η̂ (DTP, TP)", "σ (DTP, TP)"}), ("difference target propagation", {"τ (GTP)"}),
+                       ("direct feedback alignment", {"τ (GTP)", "η̂ (DTP, TP)", "σ (DTP, TP)"})):
+        Select(menu).select_by_visible_text(label)
+        wait_for(lambda: f"Ready: {label}," in root.text, 30, f"the note for {label}")
+        disabled = slider_disabled(driver, root)
+        assert {k for k, v in disabled.items() if v} == off, (label, disabled)
+    assert kernel(driver, RELATIVES, "print(panel.rule.value)").strip() == "dfa"
+    # a run of DFA: Start, wait for an epoch's redraw, Stop
+    kernel(driver, RELATIVES, "panel.epochs_slider.value = 20")
+    [b for b in root.find_elements("css selector", "button") if b.text.strip() == "Start"][0].click()
+    digest = changed_and_drawn(driver, root, digest, "DFA's first epoch", timeout=120)
+    shot(driver, "relatives-angles-epoch")
+    t0 = time.time()
+    [b for b in root.find_elements("css selector", "button") if b.text.strip() == "Stop"][0].click()
+    wait_for(lambda: "Stopped" in root.text, 30, "the run to stop")
+    assert time.time() - t0 < 10
+    assert re.search(r"angles to backprop W_0 \d+°", root.text), root.text
+    assert kernel(driver, RELATIVES, "print(panel.running, panel.config.rule)").split() == ["False", "dfa"]
+    shot(driver, "relatives-angles-stopped")
+    console_errors(driver, "start and stop", errors)
+    close_all(driver, RELATIVES)
+    assert (ROOT / RELATIVES).read_bytes() == originals[RELATIVES], f"{RELATIVES} changed on disk"
     assert errors == [], errors
 
 

@@ -55,12 +55,15 @@ Budget (``budget()``, from the wall time per training example of the v1 table ru
 measured on this 2-core machine including evaluation; median over runs)
 --------------------------------------------------------------------------------------
 One epoch of all 16 rows for one rule and seed costs about 105 s of one core (MNIST 38 s,
-Fashion-MNIST 18 s, CIFAR-10 49 s).  Final runs: 105 s x 20 epochs x 3 seeds x 2 rules =
-12,600 core-s.  Searches: per row and rule 2 rounds x (12 trials x 1 epoch + 4 x 3 more
-epochs) x 20,000 examples = 960,000 examples = 19.2 full 50,000-example epochs (21.3 of
-CIFAR-10's 45,000), so about 4,200 core-s for both rules.  Total about 16,800 core-s =
-2.3 hours of wall time with two workers (``python -m gtp protocol --budget``), leaving
-about 40 minutes of the 3-hour budget for scheduling overhead and a shared machine.
+Fashion-MNIST 18 s, CIFAR-10 49 s) at the v1 runs' speed.  Final runs: 105 s x 20 epochs x
+3 seeds x 2 rules = 12,600 core-s.  Searches: per row and rule 2 rounds x (12 trials x 1
+epoch + 4 x 3 more epochs) x 20,000 examples = 960,000 examples = 19.2 full 50,000-example
+epochs (21.3 of CIFAR-10's 45,000), so about 4,200 core-s for both rules.  Total about
+16,800 core-s = 2.3 hours of wall time with two workers.
+
+The v2 runs themselves are slower per example than that estimate: ``calibration()`` reads
+the finished v2 final runs and ``python -m gtp protocol --budget`` prints the estimate
+scaled by their median ratio, with the range (runs that shared the machine push it up).
 """
 import dataclasses
 import os
@@ -79,7 +82,7 @@ from .reproduce import ROWS, make_config, run_id
 
 __all__ = ["SEARCH", "FINAL", "RULES", "BP_CENTRE", "VERSION", "space", "layer_etas",
            "trial_changes", "design", "next_ranges", "at_edges", "still_rising", "search_examples",
-           "Protocol", "throughput", "budget", "RELATIVES", "RULE_COST",
+           "Protocol", "throughput", "calibration", "budget", "RELATIVES", "RULE_COST",
            "main_protocol"]
 
 VERSION = "v2"
@@ -413,17 +416,41 @@ def _rules_cost(rules):
     return sum(RULE_COST.get(r, 1.0) for r in rules)
 
 
-def budget(rows=None, workers=2, rules=RULES):
-    """The budget arithmetic: ``{"search_core_s", "final_core_s", "total_core_s",
-    "wall_h"}`` for the protocol on ``rows`` for ``rules`` with ``workers`` single-core
-    workers (each rule's cost per example: the v1 runs' times ``RULE_COST``)."""
+def calibration(root=RESULTS_ROOT):
+    """How the finished v2 final runs under ``root`` compare with the v1 estimate:
+    ``{"runs": n, "median": m, "low": lo, "high": hi}`` of the ratios (wall time per
+    training example, evaluation included) / (``throughput()`` of the same row), or
+    ``None`` if no v2 final run is finished.  Runs that shared the machine with other
+    work are slower; the median is what the budget uses."""
+    ratios = []
+    for rec in R.load_results(os.path.join(root, VERSION), "final"):
+        ep = [e for e in rec.get("epochs", []) if e["epoch"] >= 1 and not e.get("partial")]
+        key = (rec["config"]["dataset"], "-".join(map(str, rec["config"]["sizes"])))
+        if ep and rec.get("wall_time") and key in throughput():
+            per = rec["wall_time"] / (len(ep) * rec["data"]["n_train"])
+            ratios.append(per / throughput()[key] / RULE_COST.get(rec["config"]["rule"], 1.0))
+    if not ratios:
+        return None
+    return {"runs": len(ratios), "median": statistics.median(ratios), "low": min(ratios),
+            "high": max(ratios)}
+
+
+def budget(rows=None, workers=2, rules=RULES, root=RESULTS_ROOT):
+    """The budget arithmetic for the protocol on ``rows`` for ``rules`` with ``workers``
+    single-core workers: ``{"search_core_s", "final_core_s", "total_core_s", "wall_h"}`` at
+    the v1 runs' speed (each rule's cost per example: the v1 runs' times ``RULE_COST``),
+    ``"calibration"`` (``calibration(root)``) and ``"calibrated_wall_h"`` (``wall_h`` times
+    its median; ``None`` without finished v2 runs)."""
     p = Protocol(rows, rules=rules)
     k = _rules_cost(p.rules)
     search = sum(k * _cost(row) * search_examples(row, p.search) for row in p.rows)
     final = sum(k * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
     total = search + final
+    cal = calibration(root)
+    wall_h = total / workers / 3600
     return {"search_core_s": search, "final_core_s": final, "total_core_s": total,
-            "wall_h": total / workers / 3600}
+            "wall_h": wall_h, "calibration": cal,
+            "calibrated_wall_h": None if cal is None else wall_h * cal["median"]}
 
 
 # --------------------------------------------------------------------------- command line
@@ -453,10 +480,17 @@ def main_protocol(args):
         print(protocol_markdown(args.root, rows))
         return 0
     if args.budget:
-        b = budget(rows, args.workers or os.cpu_count() or 1, rules)
+        b = budget(rows, args.workers or os.cpu_count() or 1, rules,
+                   RESULTS_ROOT if relatives else args.root)
         print(f"{len(rows)} row(s) x {len(rules)} rule(s) ({', '.join(rules)}): searches "
               f"{b['search_core_s']:.0f} core-s, final runs {b['final_core_s']:.0f} "
-              f"core-s, total {b['total_core_s']:.0f} core-s = {b['wall_h']:.2f} h of wall time")
+              f"core-s, total {b['total_core_s']:.0f} core-s = {b['wall_h']:.2f} h of wall time "
+              f"at the v1 runs' speed")
+        c = b["calibration"]
+        if c is not None:
+            print(f"the {c['runs']} finished v2 final runs took {c['median']:.1f} times as long per "
+                  f"example as that (median; {c['low']:.1f} to {c['high']:.1f}): about "
+                  f"{b['calibrated_wall_h']:.1f} h of wall time")
         return 0
     plan = Protocol(rows, root=args.root, rules=rules)
     n_jobs, cost = plan.counts()

@@ -54,10 +54,20 @@ def test_still_rising():
     assert not P.still_rising([0.5, 0.8, 0.79, 0.78, 0.78, 0.77])
 
 
-def test_budget_fits_three_hours():
-    b = P.budget()
-    assert 1.0 < b["wall_h"] <= 3.0
-    assert b["final_core_s"] > b["search_core_s"]
+def test_budget_is_calibrated_on_the_finished_v2_runs(tmp_path):
+    b = P.budget(root=str(tmp_path))                       # no v2 run finished: v1's speed only
+    assert 1.0 < b["wall_h"] and b["final_core_s"] > b["search_core_s"]
+    assert b["calibration"] is None and b["calibrated_wall_h"] is None
+    per = P.throughput()[("mnist", "784-100-10")]
+    os.makedirs(tmp_path / "v2" / "final")
+    for name, ratio, rule in (("a", 2.0, "gtp"), ("b", 3.0, "backprop"), ("c", 5.0, "fa")):
+        rec = {"config": {"dataset": "mnist", "sizes": [784, 100, 10], "rule": rule},
+               "data": {"n_train": 1000}, "epochs": [{"epoch": e} for e in range(3)],
+               "wall_time": 2 * 1000 * per * ratio * P.RULE_COST[rule]}
+        (tmp_path / "v2" / "final" / f"{name}.json").write_text(json.dumps(rec))
+    b = P.budget(root=str(tmp_path))
+    assert b["calibration"] == pytest.approx({"runs": 3, "median": 3.0, "low": 2.0, "high": 5.0})
+    assert b["calibrated_wall_h"] == pytest.approx(3.0 * b["wall_h"])
 
 
 @pytest.fixture(scope="module")

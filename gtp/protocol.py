@@ -473,8 +473,11 @@ def main_protocol(args):
     rules = tuple(args.rules) if getattr(args, "rules", None) else RULES
     if args.summary:
         if rules != RULES:
-            from .relatives_results import relatives_markdown
+            from .relatives_results import finished_rows, relatives_markdown, relatives_summary, verdict_markdown
             print(relatives_markdown(args.root, rows, rules))
+            summary = relatives_summary(args.root, rows, rules)
+            print("\nVerdict (rows where every rule finished):\n" + verdict_markdown(summary)
+                  if finished_rows(summary) else "\nNo row is finished for every rule yet.")
             return 0
         from .report import protocol_markdown
         print(protocol_markdown(args.root, rows))

@@ -7,11 +7,16 @@ counterpart for the part "GTP among its relatives".)
 """
 import math
 import os
+import warnings
+
+import numpy as np
 
 from . import results as R
 from .paper import RESULTS_ROOT
 
-__all__ = ["relatives_summary", "relatives_markdown", "angle_curves", "final_records"]
+__all__ = ["relatives_summary", "relatives_markdown", "angle_curves", "final_records",
+           "mean_angle_curves", "finished_rows", "relatives_verdict", "verdict_markdown",
+           "angle_markdown", "space_markdown"]
 
 
 def _plan(root, rows, rules):
@@ -95,3 +100,119 @@ def angle_curves(rec):
         epochs.append(e["epoch"])
         angles.append(a)
     return {"epoch": epochs, "angle": angles}
+
+
+def mean_angle_curves(row, rule, root=None):
+    """The per-layer angle to backprop over the epochs of ``rule``'s finished final runs on
+    ``row``, over the seeds: ``{"epoch": [...], "angle": array (epochs, L) of the mean,
+    "low", "high": the smallest and largest seed, "seeds": [...]}`` (degrees; ``nan`` where
+    no seed has an angle), or ``None`` if no run is finished.  Seeds that stopped early
+    (diverged) shorten the curves to the epochs every seed has."""
+    recs = final_records(row, rule, root)
+    curves = [(r["config"]["seed"], angle_curves(r)) for r in recs]
+    curves = [(s, c) for s, c in curves if c["epoch"]]
+    if not curves:
+        return None
+    n = min(len(c["epoch"]) for _, c in curves)
+    A = np.array([[[np.nan if a is None else a for a in layer] for layer in c["angle"][:n]]
+                  for _, c in curves], dtype=float)
+    with warnings.catch_warnings():         # a layer with no angle in any seed stays nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean, low, high = np.nanmean(A, 0), np.nanmin(A, 0), np.nanmax(A, 0)
+    return {"epoch": list(curves[0][1]["epoch"][:n]), "seeds": [s for s, _ in curves],
+            "angle": mean, "low": low, "high": high}
+
+
+def _done(m, n_seeds):
+    return len(m["seeds"]) >= n_seeds
+
+
+def finished_rows(summary, n_seeds=None):
+    """The rows of :func:`relatives_summary` whose every rule has all its final runs."""
+    from .protocol import FINAL
+    n = n_seeds or len(FINAL["seeds"])
+    return [d for d in summary if all(_done(m, n) for m in d["rules"].values())]
+
+
+def relatives_verdict(d, criteria=None, n_seeds=None):
+    """One row of :func:`relatives_summary` judged as ``gtp.report.verdict`` judges GTP:
+    ``{"ranking": [(rule, mean %), ...] best first, "rules": {rule: {"to_backprop",
+    "to_gtp"}}}`` for every rule with all its final runs; ``to_backprop`` / ``to_gtp``:
+    ``{"diff" (rule - reference, points), "tol" (``gtp.report.tolerance``), "reaches"}``
+    (``None`` if the reference is not finished).  The mean of a rule whose runs diverged
+    counts them (their selected epoch)."""
+    from .protocol import FINAL
+    from .report import CRITERIA, tolerance
+    c = dict(CRITERIA, **(criteria or {}))
+    n = n_seeds or len(FINAL["seeds"])
+    done = {r: m for r, m in d["rules"].items() if _done(m, n)}
+    pct = {r: (100 * m["mean"], 100 * m["std"]) for r, m in done.items()}
+    ranking = sorted(((r, pct[r][0]) for r in done), key=lambda x: -x[1])
+    out = {"ranking": ranking, "rules": {}}
+    for r in done:
+        judged = {}
+        for key, ref in (("to_backprop", "backprop"), ("to_gtp", "gtp")):
+            if ref == r or ref not in done:
+                judged[key] = None
+                continue
+            diff = pct[r][0] - pct[ref][0]
+            tol = tolerance(pct[r][1], pct[ref][1], floor=c["floor"])
+            judged[key] = {"diff": diff, "tol": tol, "reaches": diff >= -tol}
+        out["rules"][r] = judged
+    return out
+
+
+def _names(rules):
+    from .learning_rules import get_rule
+    return ", ".join(get_rule(r).short for r in rules) or "none"
+
+
+def verdict_markdown(summary, criteria=None, n_seeds=None):
+    """Markdown table of :func:`relatives_verdict` for the rows where every rule finished:
+    data set | network | ranking (test %, best first) | reach backprop | reach GTP, with
+    the rules' short names (``Rule.short``).
+    "Reach" means a mean at most the seeds' spread (at least ``CRITERIA["floor"]``) below."""
+    from .learning_rules import get_rule
+    lines = ["| data set | network | ranking (test %, best first) | reach backprop | reach GTP |",
+             "|---|---|---|---|---|"]
+    for d in finished_rows(summary, n_seeds):
+        v = relatives_verdict(d, criteria, n_seeds)
+        rank = ", ".join(f"{get_rule(r).short} {m:.2f}" for r, m in v["ranking"])
+        bp = [r for r, j in v["rules"].items() if j["to_backprop"] and j["to_backprop"]["reaches"]]
+        gtp = [r for r, j in v["rules"].items() if j["to_gtp"] and j["to_gtp"]["reaches"]]
+        lines.append(f"| {d['dataset']} | {d['net']} | {rank} | {_names(bp)} | {_names(gtp)} |")
+    return "\n".join(lines)
+
+
+def angle_markdown(curves):
+    """Markdown table of the angle to backprop after the last epoch (mean over seeds) of
+    every hidden weight matrix: data set | network | rule | W_0 | W_1 | ...  ``curves``:
+    ``{(dataset, net): {rule: mean_angle_curves(...)}}``."""
+    from .learning_rules import get_rule
+    H = max((c["angle"].shape[1] - 1 for rows in curves.values() for c in rows.values()
+             if c is not None), default=0)
+    lines = ["| data set | network | rule | " + " | ".join(f"W_{l}" for l in range(H)) + " |",
+             "|" + "---|" * (3 + H)]
+    for (dataset, net), rows in curves.items():
+        for rule, c in rows.items():
+            if c is None:
+                continue
+            last = c["angle"][-1]
+            cells = [("-" if l >= len(last) - 1 or np.isnan(last[l]) else f"{last[l]:.0f}°")
+                     for l in range(H)]
+            lines.append(f"| {dataset} | {net} | {get_rule(rule).short} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def space_markdown(row, rules):
+    """Markdown table of the round-1 search space of each rule on ``row`` (the protocol's
+    ``space``: the registry's ``SearchSpace``): rule | parameter | range (sampled on a log
+    scale where marked).  The activation choice, the same for every rule, is not listed."""
+    from .learning_rules import get_rule
+    from .protocol import space
+    lines = ["| rule | parameter | round-1 range |", "|---|---|---|"]
+    for rule in rules:
+        for i, (name, (lo, hi, log)) in enumerate(space(row, rule).items()):
+            rng = f"{10 ** lo:.3g} to {10 ** hi:.3g} (log scale)" if log else f"{lo:g} to {hi:g}"
+            lines.append(f"| {get_rule(rule).short if i == 0 else ''} | {name} | {rng} |")
+    return "\n".join(lines)

@@ -34,7 +34,7 @@ __all__ = ["STATUS_DONE", "VARIANT_TEXT", "VARIANT_COLOURS", "kind_label", "kind
            "verdict_data", "versus_baseline", "still_improving", "gains_table", "e20_data",
            "summary_data", "summary_table", "summary_markdown", "search_table",
            "protocol_summary", "protocol_markdown", "CRITERIA", "COMPARED", "comparison_data",
-           "verdict", "comparison_cell", "comparison_markdown", "settings_markdown",
+           "verdict", "tolerance", "comparison_cell", "comparison_markdown", "settings_markdown",
            "hebbian_markdown", "reason_text", "verdict_markdown", "verdict_counts", "rising_rows"]
 
 #: statuses of a run whose selected epoch counts in a table
@@ -574,7 +574,9 @@ def comparison_data(root=None, tables=(1, 2, 3)):
     return out
 
 
-def _tolerance(*stds, floor):
+def tolerance(*stds, floor):
+    """The difference two means may show and still count as equal (points): the seeds'
+    spread ``sqrt(sum(std^2))``, at least ``floor``."""
     return max(float(np.sqrt(sum((s or 0.0) ** 2 for s in stds))), floor)
 
 
@@ -598,12 +600,12 @@ def verdict(row, criteria=None):
     if g["state"] != "done":
         return {"state": g["state"], "to_paper": None, "to_backprop": None, "reasons": []}
     diff = g["mean"] - row["paper"]
-    tol = _tolerance(g["std"], floor=c["floor"])
+    tol = tolerance(g["std"], floor=c["floor"])
     out = {"state": "done", "to_paper": {"diff": diff, "tol": tol, "reaches": diff >= -tol},
            "to_backprop": None, "reasons": []}
     if b["state"] == "done":
         diff = g["mean"] - b["mean"]
-        tol = _tolerance(g["std"], b["std"], floor=c["floor"])
+        tol = tolerance(g["std"], b["std"], floor=c["floor"])
         out["to_backprop"] = {"diff": diff, "tol": tol, "reaches": diff >= -tol}
     edge = list(g["choice"]["at_edge"]) if g["choice"] else []
     if g["rising"] > c["rising"] * g["n"] or edge:

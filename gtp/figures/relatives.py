@@ -6,7 +6,8 @@ Inputs are the ``"epochs"`` entries of ``gtp.train.train`` records (their ``"ang
 angle in degrees per weight matrix, recorded on the probe batch) and the curves of
 ``gtp.relatives_runs.curves``; labels and colours come from the rule registry.  Figures are
 free-standing ``matplotlib.figure.Figure`` objects (drawable from a panel's worker thread);
-these functions only draw.
+these functions only draw.  The equal-budget comparison (``accuracy_comparison``,
+``angle_comparison``) draws what ``gtp.relatives_results`` reads from the protocol's runs.
 """
 import numpy as np
 
@@ -14,7 +15,8 @@ from ..learning_rules import get_rule
 from .style import COLUMN_WIDTH, PALETTE, figure, style
 from .training import _draw_metric, _epoch_x
 
-__all__ = ["run_figure", "angle_overview", "LAYER_COLOURS"]
+__all__ = ["run_figure", "angle_overview", "accuracy_comparison", "angle_comparison",
+           "LAYER_COLOURS"]
 
 #: one colour per weight matrix W_0, W_1, ... (not those of the accuracy curves beside
 #: them; the rule colours are the registry's)
@@ -84,6 +86,115 @@ def angle_overview(runs, layers=None, title=None):
         axes[0][0].set_ylabel("angle to backprop (degrees)")
         h, lab = axes[0][0].get_legend_handles_labels()
         fig.legend(h, lab, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+        if title:
+            fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _row_title(dataset, net):
+    from ..data.registry import DATASETS
+    ds = DATASETS.get(dataset)
+    return f"{ds.title if ds else dataset} {net}"
+
+
+def accuracy_comparison(summary, title=None, span=12.0):
+    """Test accuracy at the epoch selected on validation, one panel per row of
+    ``gtp.relatives_results.relatives_summary`` (``summary``) with a finished run, one line
+    per rule: every seed as a dot, the mean with the seeds' standard deviation as a bar; the
+    paper's GTP accuracy for the row as a dashed line.  The scale spans ``span`` points
+    below the best seed; a rule whose mean lies below that is written at the left edge
+    with its mean ("off scale"), so chance-level rules do not squash the others."""
+    rows = [d for d in summary if any(m["seeds"] for m in d["rules"].values())]
+    n = max(len(rows), 1)
+    ncols = 1 if n == 1 else 2
+    nrows = (n + ncols - 1) // ncols
+    with style():
+        fig, axes = figure(nrows, ncols, height=2.7 * nrows + 0.4, width=COLUMN_WIDTH,
+                           pyplot=True, squeeze=False, layout="constrained")
+        flat = [ax for row in axes for ax in row]
+        for ax in flat[len(rows):]:
+            ax.set_visible(False)
+        for ax, d in zip(flat, rows):
+            names = list(d["rules"])
+            best = max(100 * a for m in d["rules"].values() for a in m["test_at_best"])
+            lo, hi = best - span, max(best, 100 * d["paper"]) + 0.08 * span
+            for y, rule in enumerate(names):
+                m, r = d["rules"][rule], get_rule(rule)
+                acc = [100 * a for a in m["test_at_best"]]
+                if not acc:
+                    ax.text(lo + 0.02 * span, y, "not run yet", va="center", fontsize=8,
+                            color="0.4")
+                    continue
+                mean, std = 100 * m["mean"], 100 * (m["std"] or 0.0)
+                if mean < lo:
+                    ax.text(lo + 0.02 * span, y, f"{mean:.1f}%, off scale", va="center",
+                            fontsize=8, color=r.colour)
+                    continue
+                ax.errorbar(mean, y, xerr=std, fmt="D", ms=5, color=r.colour, capsize=3, lw=1.2)
+                ax.plot(acc, np.full(len(acc), y) + np.linspace(-0.18, 0.18, len(acc)), "o",
+                        ms=3.5, color=r.colour, alpha=0.7)
+            ax.axvline(100 * d["paper"], color="0.4", lw=0.9, ls="--", label="paper (GTP)")
+            ax.set_xlim(lo, hi)
+            ax.set_ylim(len(names) - 0.5, -0.5)
+            ax.set_yticks(range(len(names)))
+            ax.set_yticklabels([get_rule(r).short for r in names], fontsize=9)
+            ax.set_title(_row_title(d["dataset"], d["net"]), fontsize=10)
+            ax.grid(axis="y", visible=False)
+            ax.set_xlabel("test accuracy (%)", fontsize=9)
+        if rows:
+            h, lab = flat[0].get_legend_handles_labels()
+            fig.legend(h, lab, loc="outside lower center", fontsize=9, frameon=False)
+        if title:
+            fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def angle_comparison(curves, title=None):
+    """Angle to backprop over the 20 epochs of the final runs, mean over the seeds (line)
+    and the range of the seeds (band): one row of panels per network, one panel per hidden
+    weight matrix, one line per rule.  ``curves``: ``{(dataset, net): {rule:
+    gtp.relatives_results.mean_angle_curves(...) or None}}``."""
+    nets = [(k, v) for k, v in curves.items() if any(c is not None for c in v.values())]
+    H = max((c["angle"].shape[1] - 1 for _, v in nets for c in v.values() if c is not None),
+            default=1)
+    with style():
+        fig, axes = figure(max(len(nets), 1), H, height=2.2 * max(len(nets), 1) + 0.8,
+                           width=COLUMN_WIDTH, pyplot=True, squeeze=False, layout="constrained")
+        titled = set()
+        depth = [max(c["angle"].shape[1] - 1 for c in rules.values() if c is not None)
+                 for _, rules in nets]                       # hidden matrices per network
+        for i, ((dataset, net), rules) in enumerate(nets):
+            L = depth[i] + 1
+            for l in range(H):
+                ax = axes[i][l]
+                if l >= L - 1:
+                    ax.set_visible(False)
+                    continue
+                for rule, c in rules.items():
+                    if c is None:
+                        continue
+                    r = get_rule(rule)
+                    ax.fill_between(c["epoch"], c["low"][:, l], c["high"][:, l], color=r.colour,
+                                    alpha=0.15, lw=0)
+                    ax.plot(c["epoch"], c["angle"][:, l], "-", lw=1.5, color=r.colour,
+                            label=r.label, zorder=1.5 if r.baseline else 2)
+                ax.axhline(90, color="0.5", lw=0.8, ls="--")
+                ax.set_ylim(-5, 185)
+                ax.set_yticks([0, 45, 90, 135, 180])
+                if l not in titled:                 # the column's first panel
+                    titled.add(l)
+                    ax.set_title(f"$W_{{{l}}}$ (into hidden layer {l + 1})", fontsize=10)
+                if i == len(nets) - 1 or l >= depth[i + 1]:      # nothing below it
+                    ax.set_xlabel("epoch")
+            axes[i][0].set_ylabel(_row_title(dataset, net).replace(" ", "\n", 1) +
+                                  "\nangle (degrees)", fontsize=9)
+        handles = {}
+        for row in axes:
+            for ax in row:
+                for h, lab in zip(*ax.get_legend_handles_labels()):
+                    handles.setdefault(lab, h)
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=3,
+                   fontsize=9, frameon=False)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig

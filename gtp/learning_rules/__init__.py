@@ -101,6 +101,12 @@ class Rule:
         return field in self.hyper
 
     @property
+    def short(self):
+        """The rule's name in tight spaces (axis ticks, table cells): "GTP", "FA", ...,
+        "backprop"."""
+        return self.name if self.baseline else self.name.upper()
+
+    @property
     def stateful(self):
         """Whether the rule carries state (``init_state``) besides the weights."""
         return self.init_state is not None

@@ -16,7 +16,7 @@ from .paper import RESULTS_ROOT
 
 __all__ = ["relatives_summary", "relatives_markdown", "angle_curves", "final_records",
            "mean_angle_curves", "finished_rows", "relatives_verdict", "verdict_markdown",
-           "angle_markdown", "space_markdown"]
+           "angle_markdown", "space_markdown", "choices_markdown"]
 
 
 def _plan(root, rows, rules):
@@ -215,4 +215,32 @@ def space_markdown(row, rules):
         for i, (name, (lo, hi, log)) in enumerate(space(row, rule).items()):
             rng = f"{10 ** lo:.3g} to {10 ** hi:.3g} (log scale)" if log else f"{lo:g} to {hi:g}"
             lines.append(f"| {get_rule(rule).short if i == 0 else ''} | {name} | {rng} |")
+    return "\n".join(lines)
+
+
+def choices_markdown(rows=None, rules=None, root=None, v2_root=None):
+    """Markdown table of what each rule's search chose on each row: data set | network |
+    rule | chosen setting | activations | at an edge | validation % at the last rung.
+    GTP's and backprop's searches are read from ``v2_root`` (default ``results``), the
+    relatives' from ``root`` (default ``results/relatives``); a search still running says so."""
+    from .learning_rules import get_rule, rules_of
+    from .protocol import RELATIVES, RULES, relatives_rows
+    rows = rows if rows is not None else relatives_rows()
+    rules = tuple(RULES) + tuple(r for r in (rules or RELATIVES["rules"]) if r not in RULES)
+    lines = ["| data set | network | rule | chosen setting | activations | at an edge | "
+             "validation % (search) |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        for rule in rules:
+            base = (root or RELATIVES["root"]) if rule in rules_of("relatives") else \
+                (v2_root or RESULTS_ROOT)
+            path = _plan(base, [row], (rule,)).search_path(row, rule)
+            head = f"| {row.dataset} | {row.net} | {get_rule(rule).short} |"
+            if not os.path.exists(path):
+                lines.append(head + " search not finished |  |  |  |")
+                continue
+            ch = R.load_record(path)["choice"]
+            p = ch["params"]
+            setting = ", ".join(f"{k} {v:.3g}" for k, v in p.items() if k != "acts")
+            lines.append(f"{head} {setting} | {p['acts']} | {', '.join(ch['at_edge']) or 'none'} | "
+                         f"{100 * ch['val_acc']:.2f} |")
     return "\n".join(lines)

@@ -164,3 +164,19 @@ def test_space_table_lists_every_searched_parameter():
     names = [line.split("|")[2].strip() for line in md[2:]]
     assert names == list(P.space(row, "backprop")) + list(P.space(row, "dtp"))
     assert sum(1 for line in md[2:] if line.split("|")[1].strip()) == 2      # one name per rule
+
+
+def test_choices_table_reads_each_rules_search(tmp_path):
+    rel, v2 = tmp_path / "rel", tmp_path / "v2"
+    row = P.relatives_rows()[0]
+    for rule, root, params, edge in (("gtp", v2, {"tau": 102.0, "eta": 3.5e-4, "gain": 0.01, "acts": "paper"}, ["gain"]),
+                                     ("dtp", rel, {"eta": 0.06, "eta_hat": 0.22, "acts": "sigmoid"}, [])):
+        path = P.Protocol([row], root=str(root), rules=(rule,)).search_path(row, rule)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump({"status": "finished", "choice": {"params": params, "at_edge": edge, "val_acc": 0.9646}}, f)
+    md = RR.choices_markdown([row], ("dtp",), str(rel), str(v2)).splitlines()
+    assert [line.split("|")[3].strip() for line in md[2:]] == ["GTP", "backprop", "DTP"]
+    assert md[2].endswith("| GTP | tau 102, eta 0.00035, gain 0.01 | paper | gain | 96.46 |")
+    assert md[3].endswith("| backprop | search not finished |  |  |  |")
+    assert md[4].endswith("| DTP | eta 0.06, eta_hat 0.22 | sigmoid | none | 96.46 |")

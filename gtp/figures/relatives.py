@@ -97,7 +97,7 @@ def _row_title(dataset, net):
     return f"{ds.title if ds else dataset} {net}"
 
 
-def accuracy_comparison(summary, title=None, span=12.0):
+def accuracy_comparison(summary, title=None, span=6.0):
     """Test accuracy at the epoch selected on validation, one panel per row of
     ``gtp.relatives_results.relatives_summary`` (``summary``) with a finished run, one line
     per rule: every seed as a dot, the mean with the seeds' standard deviation as a bar; the

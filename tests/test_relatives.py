@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from synthetic_data import D, K, splits
 
 import gtp
 from gtp import learning_rules as LR
@@ -22,19 +23,11 @@ from gtp.rules import backprop_deltas, backprop_step, cosine
 from gtp.train import TrainConfig, load_checkpoint, state_rng, train
 
 RELATIVES = ("fa", "dfa", "dtp", "tp")
-D, K = 16, 4
-
-
-def synthetic(n, seed):
-    protos = np.random.default_rng(1234).random((K, D))
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, K, n)
-    return np.clip(protos[y] + 0.15 * rng.standard_normal((n, D)), 0, 1), y
 
 
 @pytest.fixture(scope="module")
 def data():
-    return {"train": synthetic(300, 1), "validation": synthetic(120, 2), "test": synthetic(120, 3)}
+    return splits()
 
 
 def cfg(**kw):

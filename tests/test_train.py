@@ -5,6 +5,7 @@ import threading
 
 import numpy as np
 import pytest
+from synthetic_data import D, K, splits
 
 import gtp
 from gtp.train import (
@@ -18,20 +19,10 @@ from gtp.train import (
     train,
 )
 
-D, K = 16, 4
-
-
-def synthetic(n, seed):
-    """K noisy prototypes in [0, 1]^D (the same prototypes for every split)."""
-    protos = np.random.default_rng(1234).random((K, D))
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, K, n)
-    return np.clip(protos[y] + 0.15 * rng.standard_normal((n, D)), 0, 1), y
-
 
 @pytest.fixture(scope="module")
 def data():
-    return {"train": synthetic(300, 1), "validation": synthetic(120, 2), "test": synthetic(120, 3)}
+    return splits()
 
 
 def cfg(**kw):

@@ -16,6 +16,7 @@ from ..relatives import dfa_deltas
 from ..rules import apply_updates, outer
 from . import Rule, SearchSpace
 from . import backprop as _bp
+from .fa import feedback  # the same state layout: B_l for l = 1..L-1
 
 
 def init_state(sizes, rng, cfg):
@@ -25,10 +26,6 @@ def init_state(sizes, rng, cfg):
     var = 0.01 ** 2 if cfg.init == "normal" else layer_variances(sizes, cfg.init)[-1]
     return {f"B{l}": (np.sqrt(var) * rng.standard_normal((sizes[l], sizes[L]))).astype(cfg.dtype)
             for l in range(1, L)}
-
-
-def feedback(state, L):
-    return {l: state[f"B{l}"] for l in range(1, L)}
 
 
 def deltas(W, x, label, cfg, state):

@@ -385,6 +385,25 @@ class Protocol:
                    for row in self.rows)
         return n_jobs, cost
 
+    def finished_trials(self):
+        """``(number, cost)`` of the search trials whose results exist: :meth:`ready` never
+        yields them again, so the progress bar starts with them counted."""
+        s, folder = self.search, os.path.join(self.root, "search", "trials")
+        names = os.listdir(folder) if os.path.isdir(folder) else []
+        n, cost = 0, 0.0
+        for row in self.rows:
+            for rule in self.rules:
+                prefix = self._name(row, rule) + "-r"
+                for name in names:
+                    if not (name.startswith(prefix) and name.endswith(".json")
+                            and self._load(os.path.join(folder, name)) is not None):
+                        continue
+                    rung = s["rung_epochs"].index(int(name[:-5].rsplit("-e", 1)[1]))
+                    epochs = s["rung_epochs"][rung] - (s["rung_epochs"][rung - 1] if rung else 0)
+                    n += 1
+                    cost += RULE_COST.get(rule, 1.0) * _cost(row) * min(s["n_train"], _n_train(row)) * epochs
+        return n, cost
+
 
 # --------------------------------------------------------------------------- budget
 _THROUGHPUT = {}    # throughput() per results root
@@ -508,7 +527,7 @@ def main_protocol(args):
     try:
         stats = run(plan.ready, checkpoints, scheduler=args.scheduler, n_workers=args.workers,
                     log=log, progress=not args.no_progress, total=n_jobs, total_cost=cost,
-                    connect_timeout=args.connect_timeout)
+                    done=plan.finished_trials(), connect_timeout=args.connect_timeout)
     except ConnectionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -212,13 +212,13 @@ def _close(client):
 class _Bar:
     """tqdm bar of jobs done / total with a time left weighted by the tasks' cost."""
 
-    def __init__(self, enabled, total, total_cost=None):
+    def __init__(self, enabled, total, total_cost=None, done=(0, 0.0)):
         self.t0, self.cost_done, self.cost_left = time.time(), 0.0, 0.0
-        self.total_cost = total_cost
+        self.total_cost = None if total_cost is None else total_cost - done[1]
         self.bar = None
         if enabled:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=total, unit="job", dynamic_ncols=True,
+            self.bar = tqdm(total=total, initial=done[0], unit="job", dynamic_ncols=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} jobs [{elapsed}{postfix}]")
 
     def add(self, cost, n_open):
@@ -263,7 +263,7 @@ def _hms(s):
 
 
 def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=print,
-        progress=True, total=None, total_cost=None, connect_timeout=10, on_result=None):
+        progress=True, total=None, total_cost=None, done=(0, 0.0), connect_timeout=10, on_result=None):
     """Run every task ``ready()`` yields until it yields no unfinished task.
 
     ``ready()``: the tasks that can run now (finished ones are skipped, so it may return
@@ -271,7 +271,8 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
     an existing ``distributed.Client`` (else :func:`connect` with ``scheduler``,
     ``n_workers``, ``connect_timeout``).  ``total``: the expected number of jobs for the
     progress bar, ``total_cost`` their summed ``cost`` (for the time left; default: that of
-    the submitted jobs).  ``on_result(task, record)`` is called after each result is written.
+    the submitted jobs), ``done`` the ``(number, cost)`` of those jobs finished before this
+    call that ``ready()`` no longer yields (yielded finished ones are counted as skipped).  ``on_result(task, record)`` is called after each result is written.
     Returns ``{"ran": n, "skipped": n, "failed": {task id: error}}``; a failed task (an
     exception in training) is logged and left without a result file.
     """
@@ -290,7 +291,7 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                                                   "machine to get one)"))
         seen, futures = set(), {}
         pool = as_completed()
-        bar = _Bar(progress, total, total_cost)
+        bar = _Bar(progress, total, total_cost, done)
         say = log if log is not print else (lambda m: bar.write(m) or print(m, flush=True))
 
         def submit_ready():

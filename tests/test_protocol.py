@@ -140,6 +140,23 @@ def test_second_invocation_skips_everything(finished):
     assert again == {"ran": 0, "skipped": 2 * 2 * 2, "failed": {}}
 
 
+def test_a_resumed_protocol_counts_what_is_finished(finished, capsys):
+    """The progress bar of a later invocation starts with the finished search trials
+    (which the plan no longer offers) and ends at the plan's total, with no time left."""
+    root, _, _ = finished
+    plan = P.Protocol(ROWS, root=str(root), seeds=(0, 1), epochs=3, data=toy_splits, search=TINY)
+    n_jobs, cost = plan.counts()
+    n_done, cost_done = plan.finished_trials()
+    assert n_done == n_jobs - 2 * 2 * 2                      # every trial; the finals are skipped
+    assert cost_done == pytest.approx(sum(P.RULE_COST[r] * P._cost(row) * P.search_examples(row, plan.search)
+                                          for row in ROWS for r in P.RULES))
+    run(plan.ready, str(root / "ck"), n_workers=1, log=lambda m: None, progress=True, total=n_jobs,
+        total_cost=cost, done=(n_done, cost_done))
+    bar = capsys.readouterr().err.split("\r")
+    assert f"{n_done}/{n_jobs} jobs" in bar[1] and f"{n_jobs}/{n_jobs} jobs" in bar[-1]
+    assert P.Protocol(ROWS, root=str(root / "empty"), search=TINY).finished_trials() == (0, 0.0)
+
+
 def test_cli_names_an_unreachable_scheduler(tmp_path, capsys):
     assert main(["protocol", "--table", "1", "--root", str(tmp_path), "--no-progress",
                  "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]) == 2

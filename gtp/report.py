@@ -828,6 +828,19 @@ def verdict_counts(rows, criteria=None):
             "rising": sum(r["gtp"]["rising"] > c["rising"] * r["gtp"]["n"] for r, _ in vs)}
 
 
+def pending_text(rows):
+    """The phrase the prose uses for the rows of protocol v2 not yet judged (``rows`` as in
+    :func:`comparison_data`): which are still running, or that every row has finished.
+
+    Used in: book/training/tables.md, book/closing.md."""
+    pending = [f"{paper.TABLE_NAMES[r['table']]} {r['net']}" for r in rows
+               if verdict(r)["state"] != "done"]
+    if not pending:
+        return f"all {len(rows)} rows had finished when this page was built"
+    return (f"{len(pending)} of the {len(rows)} rows had not finished when this page was built "
+            f"(their searches or final runs were running or not started yet: {', '.join(pending)})")
+
+
 def rising_rows(rows, rule="gtp", criteria=None):
     """``"<data set> <network>"`` of the rows whose ``rule`` (protocol v2) still rises at
     the last epoch on most of its finished seeds (``CRITERIA["rising"]``).

@@ -132,6 +132,11 @@ def test_markdown_shows_missing_rows_clearly(root):
     assert counts == {"judged": 1, "paper": 0, "both_judged": 1, "backprop": 0, "budget": 1,
                       "gain": 1, "hebbian": 0, "rising": 1}
     assert report.rising_rows(rows) == ["MNIST 784-100-10"] and report.rising_rows(rows, "backprop") == []
+    pending = report.pending_text(rows)
+    assert pending.startswith(f"{len(rows) - 1} of the {len(rows)} rows had not finished")
+    names = pending[:-1].split("yet: ", 1)[1].split(", ")       # the finished row is left out
+    assert len(names) == len(rows) - 1 and names[0] == "MNIST 784-200-10" and "MNIST 784-100-10" not in names
+    assert report.pending_text(rows[:1]) == "all 1 rows had finished when this page was built"
 
 
 def test_summary_of_an_empty_results_folder(tmp_path):

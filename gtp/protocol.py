@@ -272,8 +272,6 @@ class Protocol:
         cfg = make_config(row, seed=s["seed"], epochs=epochs, n_train=s["n_train"], n_eval_train=0,
                           n_probe=0, **trial_changes(row, rule, params))
         tid = self._trial_id(row, rule, rnd, i, epochs)
-        n = min(s["n_train"], _n_train(row))
-        done_before = s["rung_epochs"][rung - 1] if rung else 0
         extra = {"run_id": tid, "table": f"{VERSION}/search", "protocol": VERSION,
                  "paper_row": dataclasses.asdict(row),
                  "search": {"rule": rule, "round": rnd, "trial": i, "rung": rung,
@@ -281,9 +279,14 @@ class Protocol:
                             "design": s}}
         return Task(tid, os.path.join(self.root, "search", "trials", tid + ".json"), cfg.to_dict(),
                     extra, data=self.data, splits=("train", "validation"),
-                    priority=self._priority(row, 1),
-                    cost=RULE_COST.get(rule, 1.0) * _cost(row) * n * (epochs - done_before),
+                    priority=self._priority(row, 1), cost=self._trial_cost(row, rule, rung),
                     checkpoint=f"{self._name(row, rule)}-r{rnd}-t{i:02d}")
+
+    def _trial_cost(self, row, rule, rung):
+        """Estimated seconds of one search trial at ``rung`` (the epochs it adds to the rung before)."""
+        s = self.search
+        epochs = s["rung_epochs"][rung] - (s["rung_epochs"][rung - 1] if rung else 0)
+        return RULE_COST.get(rule, 1.0) * _cost(row) * min(s["n_train"], _n_train(row)) * epochs
 
     def _priority(self, row, stage):
         return (len(ROWS) - (ROWS.index(row) if row in ROWS else 0)) * 10 + stage
@@ -398,10 +401,9 @@ class Protocol:
                     if not (name.startswith(prefix) and name.endswith(".json")
                             and self._load(os.path.join(folder, name)) is not None):
                         continue
-                    rung = s["rung_epochs"].index(int(name[:-5].rsplit("-e", 1)[1]))
-                    epochs = s["rung_epochs"][rung] - (s["rung_epochs"][rung - 1] if rung else 0)
+                    rung = s["rung_epochs"].index(int(name[:-5].rsplit("-e", 1)[1]))   # ..-e<epochs>
                     n += 1
-                    cost += RULE_COST.get(rule, 1.0) * _cost(row) * min(s["n_train"], _n_train(row)) * epochs
+                    cost += self._trial_cost(row, rule, rung)
         return n, cost
 
 

@@ -35,7 +35,8 @@ __all__ = ["STATUS_DONE", "VARIANT_TEXT", "VARIANT_COLOURS", "kind_label", "kind
            "summary_data", "summary_table", "summary_markdown", "search_table",
            "protocol_summary", "protocol_markdown", "CRITERIA", "COMPARED", "comparison_data",
            "verdict", "tolerance", "comparison_cell", "comparison_markdown", "settings_markdown",
-           "hebbian_markdown", "reason_text", "verdict_markdown", "verdict_counts", "rising_rows"]
+           "hebbian_markdown", "reason_text", "verdict_markdown", "verdict_counts", "rising_rows",
+           "pending_rows", "pending_text"]
 
 #: statuses of a run whose selected epoch counts in a table
 STATUS_DONE = ("finished", "diverged")
@@ -828,13 +829,20 @@ def verdict_counts(rows, criteria=None):
             "rising": sum(r["gtp"]["rising"] > c["rising"] * r["gtp"]["n"] for r, _ in vs)}
 
 
+def pending_rows(rows):
+    """``"<data set> <network>"`` of the rows of protocol v2 not yet judged (``rows`` as in
+    :func:`comparison_data`, each with its ``verdict``).
+
+    Used in: book/training/tables.md."""
+    return [f"{paper.TABLE_NAMES[r['table']]} {r['net']}" for r in rows if r["verdict"]["state"] != "done"]
+
+
 def pending_text(rows):
-    """The phrase the prose uses for the rows of protocol v2 not yet judged (``rows`` as in
-    :func:`comparison_data`): which are still running, or that every row has finished.
+    """The phrase the prose uses for :func:`pending_rows`: which rows are still running, or
+    that every row has finished.
 
     Used in: book/training/tables.md, book/closing.md."""
-    pending = [f"{paper.TABLE_NAMES[r['table']]} {r['net']}" for r in rows
-               if verdict(r)["state"] != "done"]
+    pending = pending_rows(rows)
     if not pending:
         return f"all {len(rows)} rows had finished when this page was built"
     return (f"{len(pending)} of the {len(rows)} rows had not finished when this page was built "

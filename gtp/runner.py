@@ -272,7 +272,8 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
     ``n_workers``, ``connect_timeout``).  ``total``: the expected number of jobs for the
     progress bar, ``total_cost`` their summed ``cost`` (for the time left; default: that of
     the submitted jobs), ``done`` the ``(number, cost)`` of those jobs finished before this
-    call that ``ready()`` no longer yields (yielded finished ones are counted as skipped).  ``on_result(task, record)`` is called after each result is written.
+    call that ``ready()`` no longer yields (yielded finished ones are counted as skipped).
+    ``on_result(task, record)`` is called after each result is written.
     Returns ``{"ran": n, "skipped": n, "failed": {task id: error}}``; a failed task (an
     exception in training) is logged and left without a result file.
     """

@@ -9,8 +9,14 @@ reported apart), the jobs run through ``gtp.runner.run`` into a fresh folder, an
 throughput is jobs / wall time of ``run`` after the cluster is up; the time spent inside
 training (the records' ``wall_time``) separates the runner's overhead from the CPU share
 the processes got.  The same jobs run once
-in this process through ``gtp.runner.execute`` as the no-Dask reference.  A benchmark,
-not a test: nothing is asserted; on a shared machine the numbers depend on its load.
+in this process through ``gtp.runner.execute`` as the no-Dask reference.
+
+``--interleaved R`` then runs one job R times in each of three places, taking turns: this
+process, a plain spawned process (``concurrent.futures``) and a one-worker Dask cluster.
+Taking turns exposes the three to the same load, which the blocks above (all in-process jobs
+first, then the cluster's) do not; the time is the job's own thread CPU time and its
+``wall_time``, both measured where it runs.  A benchmark, not a test: nothing is asserted; on
+a shared machine the numbers depend on its load.
 """
 import argparse
 import functools
@@ -36,12 +42,54 @@ def tasks(folder, n, n_train, epochs):
                         dict(cfg.to_dict(), seed=i), data=data) for i in range(n)], data
 
 
+def timed_job(seed, n_train):
+    """One benchmark job where it is called: (wall_time inside training, thread CPU time)."""
+    with tempfile.TemporaryDirectory(prefix="bench-ck-") as folder:
+        [task], data = tasks(folder, 1, n_train, 1)
+        t = time.thread_time()
+        rec = runner.execute(dict(task.config, seed=seed), os.path.join(folder, "ck"), data)
+        return rec["wall_time"], time.thread_time() - t
+
+
+def interleaved(reps, n_train):
+    """The same job in this process, a spawned process and a Dask worker, taking turns."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import statistics
+    pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+    client = runner.connect(n_workers=1, dashboard=False)
+    client.wait_for_workers(1)
+    places = {"this process": lambda s: timed_job(s, n_train),
+              "spawned process": lambda s: pool.submit(timed_job, s, n_train).result(),
+              "Dask worker": lambda s: client.submit(timed_job, s, n_train, pure=False).result()}
+    try:
+        for run in places.values():                   # warm-up: imports, first allocations
+            run(999)
+        times = {k: [] for k in places}
+        for rep in range(reps):
+            for k, run in places.items():
+                times[k].append(run(rep))
+    finally:
+        runner._close(client)
+        pool.shutdown()
+    out = {}
+    for k, v in times.items():
+        wall, cpu = statistics.median(w for w, _ in v), statistics.median(c for _, c in v)
+        out[k] = {"wall_s": [w for w, _ in v], "cpu_s": [c for _, c in v]}
+        print(f"interleaved, {k}: median {wall:.2f} s inside training, {cpu:.2f} s CPU "
+              f"({reps} runs)", flush=True)
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--n-train", type=int, default=4000)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--interleaved", type=int, default=0, metavar="R",
+                   help="then run one job R times in turn in this process, a spawned process "
+                        "and a Dask worker (default 0: skip)")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
     out = {"jobs": a.jobs, "n_train": a.n_train, "epochs": a.epochs, "load_before": os.getloadavg()}
@@ -77,6 +125,8 @@ def main(argv=None):
             print(f"{n} worker(s): cluster up in {up:.1f} s, {a.jobs} jobs in {wall:.1f} s "
                   f"({sum(recs):.1f} s inside training, summed over workers), "
                   f"{3600 * a.jobs / wall:.0f} jobs/h", flush=True)
+        if a.interleaved:
+            out["interleaved"] = interleaved(a.interleaved, a.n_train)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     out["load_after"] = os.getloadavg()

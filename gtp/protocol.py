@@ -407,6 +407,21 @@ class Protocol:
         return n, cost
 
 
+    def left(self):
+        """``(jobs, cost)`` still to run: :meth:`counts` less the finished search trials and
+        final runs (what ``--budget`` reports as left after an interrupted run)."""
+        n_jobs, cost = self.counts()
+        n_trials, trials_cost = self.finished_trials()
+        n_jobs, cost = n_jobs - n_trials, cost - trials_cost
+        for row in self.rows:
+            for rule in self.rules:
+                for seed in self.seeds:
+                    if self._load(self.final_path(row, rule, seed)) is not None:
+                        n_jobs -= 1
+                        cost -= RULE_COST.get(rule, 1.0) * _cost(row) * _n_train(row) * self.epochs
+        return n_jobs, max(cost, 0.0)
+
+
 # --------------------------------------------------------------------------- budget
 _THROUGHPUT = {}    # throughput() per results root
 
@@ -456,22 +471,29 @@ def calibration(root=RESULTS_ROOT):
             "high": max(ratios)}
 
 
-def budget(rows=None, workers=2, rules=RULES, root=RESULTS_ROOT):
+def budget(rows=None, workers=2, rules=RULES, root=RESULTS_ROOT, done_root=None):
     """The budget arithmetic for the protocol on ``rows`` for ``rules`` with ``workers``
     single-core workers: ``{"search_core_s", "final_core_s", "total_core_s", "wall_h"}`` at
     the v1 runs' speed (each rule's cost per example: the v1 runs' times ``RULE_COST``),
     ``"calibration"`` (``calibration(root)``) and ``"calibrated_wall_h"`` (``wall_h`` times
-    its median; ``None`` without finished v2 runs)."""
-    p = Protocol(rows, rules=rules)
+    its median; ``None`` without finished v2 runs); ``"left_jobs"``, ``"left_core_s"``,
+    ``"left_wall_h"`` and ``"calibrated_left_wall_h"``: the same for what is not finished in
+    ``done_root`` (default ``root``; the relatives keep their runs apart from the v2 runs
+    that calibrate them)."""
+    p = Protocol(rows, rules=rules, root=done_root or root)
     k = _rules_cost(p.rules)
     search = sum(k * _cost(row) * search_examples(row, p.search) for row in p.rows)
     final = sum(k * _cost(row) * len(p.seeds) * _n_train(row) * p.epochs for row in p.rows)
     total = search + final
     cal = calibration(root)
     wall_h = total / workers / 3600
+    left_jobs, left = p.left()
+    left_h = left / workers / 3600
     return {"search_core_s": search, "final_core_s": final, "total_core_s": total,
             "wall_h": wall_h, "calibration": cal,
-            "calibrated_wall_h": None if cal is None else wall_h * cal["median"]}
+            "calibrated_wall_h": None if cal is None else wall_h * cal["median"],
+            "left_jobs": left_jobs, "left_core_s": left, "left_wall_h": left_h,
+            "calibrated_left_wall_h": None if cal is None else left_h * cal["median"]}
 
 
 # --------------------------------------------------------------------------- command line
@@ -505,7 +527,7 @@ def main_protocol(args):
         return 0
     if args.budget:
         b = budget(rows, args.workers or os.cpu_count() or 1, rules,
-                   RESULTS_ROOT if relatives else args.root)
+                   RESULTS_ROOT if relatives else args.root, done_root=args.root)
         print(f"{len(rows)} row(s) x {len(rules)} rule(s) ({', '.join(rules)}): searches "
               f"{b['search_core_s']:.0f} core-s, final runs {b['final_core_s']:.0f} "
               f"core-s, total {b['total_core_s']:.0f} core-s = {b['wall_h']:.2f} h of wall time "
@@ -515,6 +537,8 @@ def main_protocol(args):
             print(f"the {c['runs']} finished v2 final runs took {c['median']:.1f} times as long per "
                   f"example as that (median; {c['low']:.1f} to {c['high']:.1f}): about "
                   f"{b['calibrated_wall_h']:.1f} h of wall time")
+        left = f"still to run in {args.root}: {b['left_jobs']} job(s), {b['left_wall_h']:.2f} h at the v1 runs' speed"
+        print(left + ("" if c is None else f", about {b['calibrated_left_wall_h']:.1f} h calibrated"))
         return 0
     plan = Protocol(rows, root=args.root, rules=rules)
     n_jobs, cost = plan.counts()

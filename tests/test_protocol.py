@@ -157,6 +157,24 @@ def test_a_resumed_protocol_counts_what_is_finished(finished, capsys):
     assert P.Protocol(ROWS, root=str(root / "empty"), search=TINY).finished_trials() == (0, 0.0)
 
 
+def test_left_is_what_an_interrupted_protocol_still_has_to_run(finished, tmp_path):
+    import shutil
+    root, plan, _ = finished
+    n_jobs, cost = plan.counts()
+    assert plan.left() == (0, pytest.approx(0.0, abs=1e-9 * cost))
+    fresh = P.Protocol(ROWS, root=str(tmp_path / "empty"), seeds=(0, 1), epochs=3, search=TINY)
+    assert fresh.left() == (n_jobs, pytest.approx(cost))
+    # lose one final run and one search trial: exactly their cost is left
+    shutil.copytree(root / "v2", tmp_path / "cut" / "v2")
+    cut = P.Protocol(ROWS, root=str(tmp_path / "cut"), seeds=(0, 1), epochs=3, search=TINY)
+    os.remove(cut.final_path(ROWS[1], "backprop", 1))
+    trials = os.path.join(cut.root, "search", "trials")
+    name = sorted(n for n in os.listdir(trials) if n.startswith(f"synth-{ROWS[0].net}-gtp-r2-") and n.endswith("-e2.json"))[0]
+    os.remove(os.path.join(trials, name))
+    final_cost = P.RULE_COST["backprop"] * P._cost(ROWS[1]) * P._n_train(ROWS[1]) * 3
+    assert cut.left() == (2, pytest.approx(final_cost + cut._trial_cost(ROWS[0], "gtp", 1)))
+
+
 def test_cli_names_an_unreachable_scheduler(tmp_path, capsys):
     assert main(["protocol", "--table", "1", "--root", str(tmp_path), "--no-progress",
                  "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]) == 2
@@ -165,8 +183,11 @@ def test_cli_names_an_unreachable_scheduler(tmp_path, capsys):
 
 
 def test_cli_budget_and_dry_run(tmp_path, capsys):
-    assert main(["protocol", "--budget"]) == 0
-    assert "h of wall time" in capsys.readouterr().out
+    assert main(["protocol", "--budget", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "h of wall time" in out
+    n_jobs, _ = P.Protocol(root=str(tmp_path)).counts()
+    assert f"still to run in {tmp_path}: {n_jobs} job(s)" in out
     assert main(["protocol", "--table", "3", "--nets", "3072-100-10", "--root", str(tmp_path),
                  "--dry-run"]) == 0
     out = capsys.readouterr().out

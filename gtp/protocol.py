@@ -406,7 +406,6 @@ class Protocol:
                     cost += self._trial_cost(row, rule, rung)
         return n, cost
 
-
     def left(self):
         """``(jobs, cost)`` still to run: :meth:`counts` less the finished search trials and
         final runs (what ``--budget`` reports as left after an interrupted run)."""

@@ -360,10 +360,12 @@ class Protocol:
         def extra(rec):
             vals = [e["val_acc"] for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
             return dict(base, still_rising=still_rising(vals))
-        n = _n_train(row)
         return Task(rid, self.final_path(row, rule, seed), cfg.to_dict(), extra, data=self.data,
-                    priority=self._priority(row, 0),
-                    cost=RULE_COST.get(rule, 1.0) * _cost(row) * n * self.epochs)
+                    priority=self._priority(row, 0), cost=self._final_cost(row, rule))
+
+    def _final_cost(self, row, rule):
+        """Estimated seconds of one final run (every epoch on the full training split)."""
+        return RULE_COST.get(rule, 1.0) * _cost(row) * _n_train(row) * self.epochs
 
     def ready(self):
         """Every task that can run now (the runner skips finished ones)."""
@@ -417,7 +419,7 @@ class Protocol:
                 for seed in self.seeds:
                     if self._load(self.final_path(row, rule, seed)) is not None:
                         n_jobs -= 1
-                        cost -= RULE_COST.get(rule, 1.0) * _cost(row) * _n_train(row) * self.epochs
+                        cost -= self._final_cost(row, rule)
         return n_jobs, max(cost, 0.0)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..learning_rules import get_rule
 from .style import COLUMN_WIDTH, PALETTE, figure, style
-from .training import _draw_metric, _epoch_x
+from .training import _draw_metric, _draw_per_layer
 
 __all__ = ["run_figure", "angle_overview", "accuracy_comparison", "angle_comparison",
            "LAYER_COLOURS"]
@@ -24,17 +24,7 @@ LAYER_COLOURS = tuple(PALETTE[c] for c in ("green", "purple", "vermillion", "bla
 
 
 def _draw_angles(ax, epochs):
-    L = max((len(e.get("angle") or []) for e in epochs), default=0)
-    for l in range(L):
-        xs, ys = [], []
-        for e in epochs:
-            a = e.get("angle")
-            if a and a[l] is not None:
-                xs.append(_epoch_x(e, epochs))
-                ys.append(a[l])
-        if xs:
-            ax.plot(xs, ys, "-o", ms=4, color=LAYER_COLOURS[l % len(LAYER_COLOURS)],
-                    label=f"$W_{{{l}}}$" + (" (output: 0)" if l == L - 1 else ""))
+    _draw_per_layer(ax, epochs, "angle", LAYER_COLOURS, "output: 0")
     ax.axhline(90, color="0.5", lw=0.8, ls="--")
     ax.set_ylim(-5, 185)
     ax.set_yticks([0, 45, 90, 135, 180])

@@ -78,9 +78,11 @@ def _draw_metric(ax, epochs, metric, test=False):
     ax.set_ylabel("accuracy (%)" if metric == "acc" else "mean cost")
 
 
-def _draw_cosines(ax, epochs, key="cos_batch"):
+def _draw_per_layer(ax, epochs, key, colours, output_note):
+    """One line per weight matrix of the per-layer lists ``e[key]`` against epochs
+    (``None`` entries, undefined values, are skipped); the last matrix's label gets
+    ``output_note``."""
     L = max((len(e.get(key) or []) for e in epochs), default=0)
-    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
     for l in range(L):
         xs, ys = [], []
         for e in epochs:
@@ -90,7 +92,12 @@ def _draw_cosines(ax, epochs, key="cos_batch"):
                 ys.append(c[l])
         if xs:
             ax.plot(xs, ys, "-o", ms=4, color=colours[l % len(colours)],
-                    label=f"$W_{{{l}}}$" + (" (output: = 1)" if l == L - 1 else ""))
+                    label=f"$W_{{{l}}}$" + (f" ({output_note})" if l == L - 1 else ""))
+
+
+def _draw_cosines(ax, epochs, key="cos_batch"):
+    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+    _draw_per_layer(ax, epochs, key, colours, "output: = 1")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("epoch")

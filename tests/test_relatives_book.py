@@ -96,6 +96,16 @@ def test_figures_draw_angles_and_curves():
     rec = RR.load("fa", 0.1)
     fig = F.run_figure(rec["epochs"], title="t")
     assert not is_blank(twins.png_bytes(fig))
+    lines = [ln for ln in fig.axes[1].lines if ln.get_label().startswith("$W_")]
+    L = len(rec["epochs"][-1]["angle"])
+    assert [ln.get_label() for ln in lines] == [f"$W_{{{l}}}$" for l in range(L - 1)] + [f"$W_{{{L - 1}}}$ (output: 0)"]
+    for l, ln in enumerate(lines):                         # every defined angle, in order
+        assert list(ln.get_ydata()) == [e["angle"][l] for e in rec["epochs"] if e.get("angle") and e["angle"][l] is not None]
+    # an undefined angle (None) leaves a gap instead of breaking the line
+    gappy = [dict(e, angle=[None if (e["epoch"] == 1 and l == 0) else a for l, a in enumerate(e["angle"])])
+             for e in rec["epochs"] if e.get("angle")]
+    first = next(ln for ln in F.run_figure(gappy).axes[1].lines if ln.get_label() == "$W_{0}$")
+    assert len(first.get_ydata()) == len(gappy) - 1
     runs = {r: RR.curves(RR.load(r, 0.1)) for r in ("fa", "dfa", "backprop")}
     fig = F.angle_overview(runs)
     assert len(fig.axes) == 2                              # W_0 and W_1

@@ -43,6 +43,13 @@ RESOURCES = "return performance.getEntriesByType('resource').map(e => e.name);"
 
 
 def state(driver, twin_id):
+    """The twin's state once the frame it asked for is shown (frames that are files of the
+    site are swapped in when loaded, see _static/twin.js)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+        "const r = document.getElementById(arguments[0]);"
+        "const i = r.querySelector('img.gtp-twin-frame');"
+        "return !r.dataset.pending && i.complete;", twin_id))
     return driver.execute_script(STATE, twin_id)
 
 

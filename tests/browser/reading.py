@@ -1,0 +1,202 @@
+"""What a reader sees at a given screen width: helpers of ``test_reading.py``.
+
+``reading_problems`` looks at the page open in the browser, at its present window size,
+and names every display equation, code block, output or table whose content is cut off:
+content that sticks out of a box that hides the overflow, or out of the screen, and that
+no scrolling box lets the reader bring into view (a box that scrolls must reach both
+ends of its content).  It also names visible build plumbing (``glue(...)``, ``put(...)``,
+``assert``), twin controls that do not show the values they offer, and reports the page
+weight: every byte the browser loaded for the page, uncompressed (the HTML and all it
+fetched: scripts, styles, fonts, images, twin frames).
+"""
+import re
+
+#: page weight budgets in bytes (uncompressed, every asset the page loads)
+BUDGET_PLAIN = 2_500_000
+BUDGET_TWIN = 4_500_000
+WIDTHS = (1280, 390)
+#: lines of visible code that are build plumbing, not code a reader should read or run
+PLUMBING = re.compile(r"^[ \t]*(?:(?:gtp\.)?(?:book\.)?(?:glue|put)\(|assert\b).*$", re.M)
+
+# Runs in the page: waits for images and MathJax, then measures.
+MEASURE = r"""
+const done = arguments[arguments.length - 1];
+(async () => {
+  document.querySelectorAll('img[loading="lazy"]').forEach(i => { i.loading = 'eager'; });
+  await Promise.all([...document.images].map(i => i.complete ? null :
+      new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
+  const started = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
+  const t0 = Date.now();
+  while (document.querySelector('.math') && !started() && Date.now() - t0 < 20000) {
+    await new Promise(r => setTimeout(r, 100));
+  }
+  if (started()) { await MathJax.startup.promise; }
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const vw = document.documentElement.clientWidth;
+  const root = document.querySelector('.bd-article') || document.querySelector('main') || document.body;
+  const found = [];
+  const label = el => {
+    const eq = el.closest('div.math');
+    if (eq) {
+      const no = eq.querySelector('.eqno');
+      return (eq.id || 'equation') + (no ? ' ' + no.textContent.trim() : '');
+    }
+    return (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 50);
+  };
+
+  // The part of `el`'s content a reader can bring into view by scrolling; null if all can.
+  function cutOff(el, what) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+    if (!rects.length) { return null; }
+    let left = Math.min(...rects.map(r => r.left)), right = Math.max(...rects.map(r => r.right));
+    const width = right - left;
+    for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === 'visible') { continue; }
+      const ar = a.getBoundingClientRect();
+      const bl = ar.left + a.clientLeft, br = bl + a.clientWidth;
+      if (left >= bl - 1 && right <= br + 1) { continue; }
+      if (/(auto|scroll)/.test(s.overflowX)) {
+        const start = bl - a.scrollLeft, end = start + a.scrollWidth;
+        if (left < start - 1) { return `${what} cut off on the left by ${Math.round(start - left)} px, and its scroll box cannot reach it`; }
+        if (right > end + 1) { return `${what} cut off on the right by ${Math.round(right - end)} px, beyond its scroll box`; }
+        left = Math.max(left, bl); right = Math.min(right, br);   // the part in view
+        continue;
+      }
+      return `${what} cut off by ${Math.round(Math.max(bl - left, 0) + Math.max(right - br, 0))} px ` +
+             `of ${Math.round(width)} (${a.tagName.toLowerCase()}.${[...a.classList].join('.')} ` +
+             `hides its overflow, nothing scrolls)`;
+    }
+    if (left < -1 || right > vw + 1) {
+      return `${what} sticks out of the ${vw}-px screen by ${Math.round(Math.max(-left, 0) + Math.max(right - vw, 0))} px`;
+    }
+    return null;
+  }
+
+  const check = (selector, what) => root.querySelectorAll(selector).forEach(el => {
+    if (!el.getClientRects().length) { return; }            // not displayed (e.g. closed dropdown)
+    const p = cutOff(el, what);
+    if (p) { found.push(`${p}: "${label(el)}"`); }
+  });
+  check('div.math mjx-math, mjx-container[display="true"] > mjx-math', 'display equation');
+  check('.cell_input pre, div.highlight pre', 'code');
+  check('.cell_output pre', 'output');
+  check('table', 'table');
+  check('.gtp-twin', 'twin panel');
+  check('.gtp-twin select, .gtp-twin input', 'twin control');
+  if (document.documentElement.scrollWidth > vw + 1) {
+    found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px wide on a ${vw}-px screen`);
+  }
+  const code = [...root.querySelectorAll('.cell_input pre')].map(p => p.textContent);
+  // Twin controls: every slider shows the values it offers, all of them, visibly.
+  const twins = [...document.querySelectorAll('.gtp-twin')].map(t => {
+    const script = t.querySelector('script.gtp-twin-data');
+    const data = script ? JSON.parse(script.textContent) : {controls: []};
+    return data.controls.map(c => {
+      const input = t.querySelector('[data-control="' + c.name + '"]');
+      if (!input || input.tagName === 'SELECT') { return null; }
+      const list = t.querySelector('[data-values-for="' + input.id + '"]');
+      const box = list ? list.getBoundingClientRect() : null;
+      return {twin: t.id, control: c.name, texts: c.texts,
+              shown: list && box.width > 0 && box.height > 0 && getComputedStyle(list).visibility !== 'hidden'
+                     ? [...list.querySelectorAll('[data-value]')].filter(v => v.getBoundingClientRect().width > 0)
+                          .map(v => v.textContent.trim()) : []};
+    }).filter(x => x);
+  }).flat();
+  const nav = performance.getEntriesByType('navigation')[0];
+  const resources = performance.getEntriesByType('resource').map(e => [e.name, e.decodedBodySize]);
+  done({vw: vw, problems: found, code: code, twins: twins, twin_count: document.querySelectorAll('.gtp-twin').length,
+        html: nav ? nav.decodedBodySize : 0, resources: resources});
+})().catch(e => done({error: String(e) + '\n' + e.stack}));
+"""
+
+
+def measure(driver):
+    """Measurements of the page open in ``driver`` at its present window size."""
+    report = driver.execute_async_script(MEASURE)
+    if "error" in report:
+        raise RuntimeError(f"measuring the page failed: {report['error']}")
+    return report
+
+
+def plumbing_lines(code_blocks):
+    """Visible lines of build plumbing in the page's code cells."""
+    return [m.group(0).strip() for block in code_blocks for m in PLUMBING.finditer(block)]
+
+
+def twin_value_problems(twins):
+    problems = []
+    for t in twins:
+        missing = [x for x in t["texts"] if x not in t["shown"]]
+        if missing:
+            problems.append(f"{t['twin']} control {t['control']!r}: values not shown on the page: "
+                            f"{missing[:6]}{' ...' if len(missing) > 6 else ''}")
+    return problems
+
+
+def weight(report):
+    """``(bytes, largest resources)`` of the page: HTML plus every resource it loaded."""
+    sizes = {}
+    for name, size in report["resources"]:
+        sizes[name] = max(size, sizes.get(name, 0))
+    total = report["html"] + sum(sizes.values())
+    top = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+    return total, top
+
+
+def budget(report):
+    return BUDGET_TWIN if report["twin_count"] else BUDGET_PLAIN
+
+
+def weight_problem(report):
+    total, top = weight(report)
+    limit = budget(report)
+    if total <= limit:
+        return None
+    heavy = ", ".join(f"{name.rsplit('/', 1)[-1][:40]} {size / 1e6:.2f} MB" for name, size in top)
+    return (f"page weight {total / 1e6:.2f} MB > {limit / 1e6:.1f} MB "
+            f"({'with' if report['twin_count'] else 'no'} twins); largest: {heavy}")
+
+
+def load(driver, url):
+    """Open ``url`` with the browser's cache off: every byte of the page is counted, even
+    what an earlier page of the session shared with it (scripts, styles, fonts)."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    try:
+        driver.get(url)
+    finally:
+        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+
+
+def set_width(driver, width, height=900):
+    """Resize the window so that the page's viewport is ``width`` px wide."""
+    driver.set_window_size(width, height)
+    inner = driver.execute_script("return window.innerWidth")
+    if inner != width:
+        driver.set_window_size(width + (width - inner), height)
+
+
+def set_dark(driver, dark):
+    driver.execute_script(
+        "const m = arguments[0] ? 'dark' : 'light';"
+        "localStorage.setItem('mode', m); localStorage.setItem('theme', m);"
+        "document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m;",
+        dark)
+
+
+def screenshot(driver, path, full=True, max_height=20000):
+    """PNG of the page (the whole page when ``full``, up to ``max_height`` px)."""
+    import base64
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    width = metrics.get("cssLayoutViewport", metrics["layoutViewport"])["clientWidth"]
+    height = min(int(size["height"]), max_height) if full else \
+        metrics.get("cssLayoutViewport", metrics["layoutViewport"])["clientHeight"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": full,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path

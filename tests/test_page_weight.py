@@ -89,3 +89,26 @@ def test_fonts_keep_the_glyphs_the_stylesheets_name():
            ':root{--pst-icon-bell:"\uf0f3";--pst-icon-share:"\\f064"}',
            '.admonition-title:after{content:"\\f05a";font:var(--fa-font-solid)}']
     assert lean_icons.css_glyphs(css) == {0xF0F3, 0xF064, 0xF05A}
+
+
+def test_figures_become_palette_pngs_when_faithful():
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    import figure_images
+    im = Image.new("RGB", (400, 300), "white")
+    d = ImageDraw.Draw(im)
+    for k, colour in enumerate([(0, 114, 178), (230, 159, 0), (0, 158, 115)]):
+        d.line([(0, 50 + 80 * k), (400, 20 + 90 * k)], fill=colour, width=3)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    small = figure_images.palette_png(buf.getvalue())
+    assert small is not None and len(small) < len(buf.getvalue())
+    back = np.asarray(Image.open(io.BytesIO(small)).convert("RGB"), dtype=int)
+    assert np.abs(back - np.asarray(im, dtype=int)).max() == 0          # few colours: exact
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    noise.save(buf, "PNG")
+    assert figure_images.palette_png(buf.getvalue()) is None           # a photograph: kept

@@ -245,6 +245,9 @@ const done = arguments[arguments.length - 1];
     math_source: math.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60)),
     images: [...document.images].map(i => ({src: i.src, alt: (i.getAttribute('alt') || '').trim(),
                                            width: i.naturalWidth, complete: i.complete,
+                                           // the size it is drawn for: its CSS width (a 2x figure
+                                           // carries it), else its pixels
+                                           intended: parseFloat(i.style.width) || parseFloat(i.getAttribute('width')) || i.naturalWidth,
                                            shown: i.getBoundingClientRect().width,
                                            figure: i.closest('.cell_output') !== null})),
     links: links,
@@ -315,8 +318,8 @@ def page_problems(driver, site, page):
             problems.append(f"image not decoded: {name}")
         if not img["alt"]:
             problems.append(f"image without alt text: {name}")
-        if img["figure"] and img["width"] and img["shown"] < MIN_SCALE * img["width"]:
-            problems.append(f"figure {name} is shrunk to {img['shown'] / img['width']:.0%} of its "
+        if img["figure"] and img["width"] and img["shown"] < MIN_SCALE * img["intended"]:
+            problems.append(f"figure {name} is shrunk to {img['shown'] / img['intended']:.0%} of its "
                             f"size to fit the column: its text gets too small to read (draw it "
                             f"at the book's column width, gtp.figures.style.COLUMN_WIDTH)")
     if report["math"]:

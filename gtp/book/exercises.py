@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import sigmoid, sigmoid_prime
-from .network import forward
-from .rules import gtp_updates
-from .targets import euler_target, local_cost_grad, targets
+from ..maths.activations import sigmoid, sigmoid_prime
+from ..maths.network import forward
+from ..maths.targets import euler_target, local_cost_grad, targets
+from ..maths.updates import gtp_updates
 
 __all__ = ["Feedback", "check_sigmoid_prime", "check_local_cost_grad", "check_euler_step",
            "check_gtp_update", "check_fa_delta"]
@@ -302,7 +302,7 @@ def check_fa_delta(fn):
 
     The cases come from random networks run through gtp's ``forward``; the answer is the
     corresponding signal of ``gtp.relatives.fa_deltas``."""
-    from .relatives import fa_deltas
+    from ..maths.relatives_maths import fa_deltas
     rng = np.random.default_rng(SEED + 4)
     nets = [[6, 5, 4], [4, 7, 3], [5, 6, 5, 2]]
 

@@ -7,11 +7,11 @@ states its budget and a test can run a tiny one.
 """
 import numpy as np
 
-from .. import init
-from ..activations import resolve_activations
-from ..network import forward
-from ..train import early_training_runs  # noqa: F401  (re-exported: chapters call it from here)
-from .style import PALETTE, figure
+from ..experiments.early_training import early_training_runs  # noqa: F401  (re-exported: chapters call it from here)
+from ..maths import initialisation as init
+from ..maths.activations import resolve_activations
+from ..maths.network import forward
+from .figure_style import PALETTE, figure
 
 __all__ = ["SCHEME_LABELS", "SCHEME_COLORS", "resolve_config", "config_variances",
            "depth_study", "first_pass_table", "early_training_runs",

@@ -11,9 +11,9 @@ these functions only draw.  The equal-budget comparison (``accuracy_comparison``
 """
 import numpy as np
 
-from ..learning_rules import get_rule
-from .style import COLUMN_WIDTH, PALETTE, figure, style
-from .training import _draw_metric, _draw_per_layer
+from ..engine.rules import get_rule
+from .figure_style import COLUMN_WIDTH, PALETTE, figure, style
+from .figures_training import _draw_metric, _draw_per_layer
 
 __all__ = ["run_figure", "angle_overview", "accuracy_comparison", "angle_comparison",
            "LAYER_COLOURS"]

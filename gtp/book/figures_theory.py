@@ -8,9 +8,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import LogFormatter, NullFormatter
 
-from .. import dynamics
-from ..targets import euler_target, local_cost
-from .style import PALETTE, figure
+from ..maths import dynamics
+from ..maths.targets import euler_target, local_cost
+from .figure_style import PALETTE, figure
 
 __all__ = ["TargetConvergenceFigure", "target_convergence", "tau_grid", "start_comparison",
            "targets_by_layer", "term_shares", "cosine_grid",
@@ -225,7 +225,7 @@ def inversion_landscape(w, y0, yhat_next, tau=2.0, steps=12, t_max=200.0, iterat
     over (y_1, y_2), the line of exact preimages W y = logit(yhat), the exact ODE path and
     the Euler targets from y0, the nearest and the least-norm preimages, and the iterates
     of eq. 37 (Appendix C)."""
-    from .. import inversion
+    from ..maths import inversion
     w = np.asarray(w, dtype=float)
     ode_t = np.linspace(0, t_max, 200)
     ode = dynamics.target_ode(w, y0, yhat_next, ode_t)
@@ -269,7 +269,7 @@ def overdetermined(w, y0, yhat_next, t_max=200.0):
     """One neuron feeding two (W of shape (2, 1)): the local cost against y, with the
     single-neuron inversions of eq. 35, their average (eq. 36), the logit least-squares
     inverse and the limit of the ODE."""
-    from .. import inversion
+    from ..maths import inversion
     w = np.asarray(w, dtype=float)
     per = inversion.per_neuron_inversions(w, yhat_next, np.asarray(y0, dtype=float))[:, 0]
     marks = {f"neuron {i + 1} alone (eq. 35)": (p, PALETTE["sky"] if i else PALETTE["blue"], ":")
@@ -296,7 +296,7 @@ def overdetermined(w, y0, yhat_next, t_max=200.0):
 def inversion_iterations(w, y0, yhat_next, tau, iterations=30):
     """Distance to the nearest preimage (log scale) along eq. 37's iteration and along
     Euler steps of eq. 32, for one layer with a reachable target."""
-    from .. import inversion
+    from ..maths import inversion
     y_star = inversion.nearest_preimage(w, y0, yhat_next)
     it = inversion.appendix_c_iterate(w, yhat_next, y0, iterations)
     eu = np.array(euler_target(w, y0, yhat_next, "sigmoid", tau, iterations,
@@ -416,7 +416,7 @@ def neuron_uncertainty(uncertainty, captions=("this is not a cat", "I don't know
     Left: the sigmoid with the three readings of f = 0, 1/2, 1; right: the uncertainty
     density ``uncertainty(y)`` (``gtp.init.uncertainty``), largest at y = 1/2.
     """
-    from ..activations import sigmoid
+    from ..maths.activations import sigmoid
 
     fig, (ax, bx) = figure(1, 2, height=3.2)
     z = np.linspace(-8, 8, 400)

@@ -12,9 +12,9 @@ import functools
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..report import STATUS_DONE, columns, kind_colour, kind_label
-from ..sensitivity import best_cell, find_cell, grid_matrix
-from .style import COLUMN_WIDTH, PALETTE, figure, png_bytes, style
+from ..experiments.sensitivity_grids import best_cell, find_cell, grid_matrix
+from ..reports.tables_v1 import STATUS_DONE, columns, kind_colour, kind_label
+from .figure_style import COLUMN_WIDTH, PALETTE, figure, png_bytes, style
 
 __all__ = ["new_figure", "png_bytes", "learning_curves", "cosine_curves", "training_figure",
            "misclassified", "misclassified_indices", "heatmap", "ridge", "row_curves",

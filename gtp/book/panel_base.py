@@ -291,5 +291,5 @@ def log_slider(description, value, lo, hi, per_decade=20, exact=(), **kwargs):
 
 def paper_values(name):
     """Every value of ``name`` (``"tau"`` or ``"eta"``) in the paper's Tables 1-3."""
-    from ..paper import ROWS
+    from ..maths.paper import ROWS
     return sorted({float(getattr(r, name)) for r in ROWS})

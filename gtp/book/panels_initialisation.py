@@ -10,10 +10,10 @@ only draws it.  Tests drive the panel by setting ``.value`` on its controls.  It
 import ipywidgets as widgets
 import numpy as np
 
-from .. import init
-from ..figures import initialisation as figs
-from ..figures.style import png_bytes
-from .base import Panel
+from ..maths import initialisation as init
+from . import figures_initialisation as figs
+from .figure_style import png_bytes
+from .panel_base import Panel
 
 __all__ = ["SYNTHETIC_INPUTS", "sample_inputs", "panel_statistics", "InitialisationPanel",
            "initialisation_panel"]

@@ -13,12 +13,12 @@ pressed, and a change during a run applies to the next one.
 """
 import ipywidgets as widgets
 
-from .. import relatives_runs as RR
-from ..figures import relatives as F
-from ..figures.style import DRAW_LOCK, png_bytes
-from ..learning_rules import get_rule
-from .base import RunPanel, _esc, log_slider
-from .training import load_data, run_training
+from ..engine.rules import get_rule
+from ..experiments import relatives_angles as RR
+from . import figures_relatives as F
+from .figure_style import DRAW_LOCK, png_bytes
+from .panel_base import RunPanel, _esc, log_slider
+from .panels_training import load_data, run_training
 
 __all__ = ["DEFAULTS", "RULE_OPTIONS", "relatives_title", "make_config", "RelativesPanel",
            "relatives_panel"]

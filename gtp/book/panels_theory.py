@@ -9,10 +9,10 @@ serialised (the last value set wins).
 """
 import ipywidgets as widgets
 
-from .. import dynamics
-from ..figures import theory as figs
-from ..figures.style import png_bytes
-from .base import Panel, log_slider, paper_values
+from ..maths import dynamics
+from . import figures_theory as figs
+from .figure_style import png_bytes
+from .panel_base import Panel, log_slider, paper_values
 
 __all__ = ["euler_controls", "TargetConvergencePanel", "target_convergence_panel",
            "CosinePanel", "cosine_panel"]
@@ -122,7 +122,7 @@ class CosinePanel(Panel):
                  start="zero"):
         import numpy as np
 
-        from .. import init_weights
+        from ..maths.initialisation import init_weights
         super().__init__()
         rng = np.random.default_rng(seed)
         self.W = init_weights(list(sizes), "paper", rng=rng)
@@ -142,7 +142,7 @@ class CosinePanel(Panel):
 
     def draw(self):
         """Recompute the mean cosines for the current setting and swap in a new image."""
-        from .. import decomposition
+        from ..maths import decomposition
         cos = decomposition.cosine_grid(self.W, self.X, self.labels, [self.tau.value],
                                         [self.steps.value], self.start.value)[0, 0]
         self.cosines = cos

@@ -17,8 +17,6 @@ Nothing is selected on the test split: the panel only reports test accuracy.
 Every callback is a plain method (``start``, ``stop``, ``on_change``...) and the panel
 works without a browser, so tests drive it by setting ``.value`` and calling ``.click()``.
 """
-import contextlib
-import functools
 import threading
 import time
 
@@ -26,127 +24,37 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..data.registry import DATASETS as _REGISTRY
-from ..figures import training as F
-from ..figures.style import DRAW_LOCK, png_bytes
-from ..learning_rules import RULES as _LEARNING_RULES
-from ..learning_rules import get_rule, studied
-from ..network import predict
-from ..train import TrainConfig, load_splits, train
-from .base import RunPanel, _esc, log_slider, paper_values
+from ..engine.rules import RULES as _LEARNING_RULES
+from ..engine.rules import get_rule
+from ..experiments.panel_runs import (
+    ACTIVATIONS,
+    CUSTOM,
+    DATASETS,
+    DEFAULT_MIN_TEST_ACCURACY,
+    DEFAULTS,
+    RULES,
+    load_data,
+    make_config,
+    one_blas_thread,
+    paper_networks,
+    parse_sizes,
+    resolve_acts,
+    run_title,
+    run_training,
+)
+from ..maths.network import predict
+from . import figures_training as F
+from .figure_style import DRAW_LOCK, png_bytes
+from .panel_base import RunPanel, _esc, log_slider, paper_values
 
+_RULE_LABELS = [(label, key) for r in _LEARNING_RULES.values() for key, label, _ in r.choices]
+_DATASET_LABELS = [(ds.title, name) for name, ds in _REGISTRY.items()]
+
+# the panel's settings and how a run is made of them live with the precomputed runs
+# (gtp.experiments.panel_runs), which train exactly as the panel does
 __all__ = ["DEFAULTS", "DEFAULT_MIN_TEST_ACCURACY", "RULES", "ACTIVATIONS", "DATASETS",
            "paper_networks", "run_title", "parse_sizes", "resolve_acts", "make_config", "run_training",
            "load_data", "one_blas_thread", "TrainingPanel", "training_panel"]
-
-#: the panel's defaults: MNIST 784-100-10, GTP (zero start) with the paper's tau and eta,
-#: sigmoid in every layer (the authors' code), 3 epochs of the 50,000 training images
-DEFAULTS = dict(dataset="mnist", network="784-100-10", hidden="100", acts="sigmoid",
-                rule=studied().choices[0][0], tau=400.0, eta=0.01, steps=1, n_train=50000, epochs=3, seed=0)
-#: the test accuracy the default run is documented (and checked) to exceed
-DEFAULT_MIN_TEST_ACCURACY = 0.90
-
-#: rule choice -> (TrainConfig.rule, changes to the config), from the registry's ``choices``
-RULES = {key: (r.name, changes) for r in _LEARNING_RULES.values() for key, _, changes in r.choices}
-_RULE_LABELS = [(label, key) for r in _LEARNING_RULES.values() for key, label, _ in r.choices]
-#: activation choice -> label
-ACTIVATIONS = {"sigmoid": "sigmoid everywhere (authors' code)",
-               "paper": "ReLU first hidden layer, sigmoid elsewhere (paper, sec. 4)",
-               "relu-hidden": "ReLU in every hidden layer, sigmoid output"}
-#: data set -> (input size, number of classes, image shape), from the data registry
-DATASETS = {name: (int(np.prod(ds.image_shape)), len(ds.classes), tuple(ds.image_shape))
-            for name, ds in _REGISTRY.items()}
-_DATASET_LABELS = [(ds.title, name) for name, ds in _REGISTRY.items()]
-CUSTOM = "custom"
-
-
-def paper_networks(dataset):
-    """The paper's rows for ``dataset``: ``[(net, tau, eta, table), ...]`` (Tables 1-3)."""
-    from ..reproduce import ROWS
-    return [(r.net, float(r.tau), float(r.eta), r.table) for r in ROWS if r.dataset == dataset]
-
-
-def run_title(dataset, sizes, rule):
-    """Title of a run's learning curves (the live panel and its static twin)."""
-    return f"{dataset} {'-'.join(map(str, sizes))}, {get_rule(rule).label}"
-
-
-def parse_sizes(text, n_in, n_out):
-    """Layer sizes from hidden sizes written "100-100" (or "100, 100"); the input and
-    output sizes come from the data set.  Raises ValueError with a readable message."""
-    parts = [p for p in str(text).replace(",", "-").replace(" ", "-").split("-") if p]
-    try:
-        hidden = [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"hidden sizes: write positive integers separated by '-', "
-                         f"e.g. 100-100, got {text!r}") from None
-    if not hidden or min(hidden) < 1 or len(hidden) > 6 or max(hidden) > 4000:
-        raise ValueError(f"hidden sizes: 1 to 6 layers of 1 to 4000 neurons, got {text!r}")
-    return (n_in, *hidden, n_out)
-
-
-def resolve_acts(choice, n_layers):
-    """TrainConfig ``acts`` for an activation choice and ``n_layers`` weight matrices."""
-    if choice in ("sigmoid", "paper"):
-        return choice
-    if choice == "relu-hidden":
-        return ["relu"] * (n_layers - 1) + ["sigmoid"]
-    raise ValueError(f"acts: expected one of {tuple(ACTIVATIONS)}, got {choice!r}")
-
-
-def make_config(settings):
-    """A ``TrainConfig`` from the panel's settings dict (keys of ``DEFAULTS``)."""
-    s = dict(DEFAULTS, **settings)
-    if s["dataset"] not in DATASETS:
-        raise ValueError(f"dataset: expected one of {tuple(DATASETS)}, got {s['dataset']!r}")
-    n_in, n_out, _ = DATASETS[s["dataset"]]
-    if s["network"] == CUSTOM:
-        sizes = parse_sizes(s["hidden"], n_in, n_out)
-    else:
-        sizes = tuple(int(v) for v in s["network"].split("-"))
-    if s["rule"] not in RULES:
-        raise ValueError(f"rule: expected one of {tuple(RULES)}, got {s['rule']!r}")
-    rule, changes = RULES[s["rule"]]
-    fields = dict(dataset=s["dataset"], sizes=sizes, acts=resolve_acts(s["acts"], len(sizes) - 1),
-                  rule=rule, start="zero", tau=float(s["tau"]), eta=float(s["eta"]),
-                  steps=int(s["steps"]), epochs=int(s["epochs"]), batch_size=1,
-                  seed=int(s["seed"]), n_train=int(s["n_train"]), init="paper",
-                  dtype="float32", engine="fast", n_probe=256,
-                  n_eval_train=min(10000, int(s["n_train"])))
-    return TrainConfig(**{**fields, **changes})
-
-
-@functools.lru_cache(maxsize=3)
-def load_data(dataset):
-    """Train, validation and test splits of ``dataset`` (cached for the session)."""
-    return load_splits(dataset)
-
-
-def one_blas_thread():
-    """Context limiting BLAS to one thread (``threadpoolctl``).  Batch-size-1 training
-    makes tiny BLAS calls; threaded BLAS only adds synchronisation to them, and on a busy
-    2-core machine an epoch measured 30 times slower with 2 threads than with 1."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:           # without threadpoolctl, BLAS keeps its own setting
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def run_training(cfg, data, on_epoch=None, stop=None):
-    """Train ``cfg`` on ``data`` and return the record; ``on_epoch(entry, W)`` is called
-    after every epoch with a copy of the weights at that moment (``W`` is ``None`` for the
-    partial entry of a stopped epoch; the final weights are ``record["weights"]``).
-    BLAS runs on one thread meanwhile.
-
-    Used in: book/training/train-yourself.md.
-    """
-    def callback(entry, weights):
-        if on_epoch is not None:
-            on_epoch(entry, None if entry.get("partial") else weights)
-        return False
-    with one_blas_thread():
-        return train(cfg, data=data, callback=callback, stop=stop, progress=False)
-
 
 class _Control:
     """The ``stop`` object handed to the engine: polled before every training step, it

@@ -37,10 +37,10 @@ import math
 import numpy as np
 from scipy.linalg import blas
 
-from ._checks import DivergenceError, check_steps, check_weights, per_layer
-from .activations import resolve_activations
-from .learning_rules import get_rule, rule_names, studied
-from .targets import START_POINTS
+from ..maths.activations import resolve_activations
+from ..maths.targets import START_POINTS
+from ..maths.validation import DivergenceError, check_steps, check_weights, per_layer
+from .rules import get_rule, rule_names, studied
 
 __all__ = ["FastNet", "rule_names"]
 

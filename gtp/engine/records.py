@@ -23,8 +23,36 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "git_commit", "atomic_write", "write_json", "save_record", "load_record",
-           "load_results", "aggregate", "fmt_mean_std"]
+__all__ = ["results_root", "RESULTS_ROOT", "V1_ROOT", "v1_root", "provenance", "cpu_model", "git_commit", "atomic_write", "write_json", "save_record", "load_record",
+           "load_results", "aggregate", "tolerance", "fmt_mean_std"]
+
+
+def results_root():
+    """Folder of the book's committed results (``table1/``, ``sensitivity/``, ...).
+
+    The checkout's ``results/`` when ``gtp`` runs from the book's repository (``make
+    setup``, the book build); otherwise the copy shipped inside the installed package
+    (``gtp/_results``, see ``setup.py``), as on Colab, where only the notebook is opened.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # gtp/
+    checkout = os.path.dirname(here)
+    if os.path.isfile(os.path.join(checkout, "pyproject.toml")) and \
+            os.path.isdir(os.path.join(checkout, "results")):
+        return os.path.join(checkout, "results")
+    return os.path.join(here, "_results")
+
+
+RESULTS_ROOT = results_root()     # the checkout's results/, or the copy shipped with gtp
+
+
+def v1_root(root=None):
+    """The protocol-v1 folder (``table1-3/``, ``search/``, ``e20/``, ``sensitivity/``) under
+    the results folder ``root`` (default ``RESULTS_ROOT``)."""
+    return os.path.join(root or RESULTS_ROOT, "v1")
+
+
+#: protocol v1's folder: where ``python -m gtp run v1`` writes and the v1 readers look
+V1_ROOT = v1_root()
 
 
 def cpu_model():
@@ -54,7 +82,7 @@ def git_commit(path=None):
 
 def provenance():
     """Library and numpy versions, git commit, CPU, Python, BLAS thread settings, time."""
-    from . import __version__
+    from .._version import __version__
     return {
         "gtp_version": __version__,
         "git_commit": git_commit(),
@@ -138,6 +166,12 @@ def aggregate(values):
     if not v:
         return None, None, 0
     return float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, len(v)
+
+
+def tolerance(*stds, floor):
+    """The difference two means may show and still count as equal (points): the seeds'
+    spread ``sqrt(sum(std^2))``, at least ``floor``."""
+    return max(float(np.sqrt(sum((s or 0.0) ** 2 for s in stds))), floor)
 
 
 def fmt_mean_std(values, scale=100.0, digits=2):

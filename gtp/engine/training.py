@@ -80,253 +80,29 @@ Stop, callback, divergence, checkpoints
   checkpoint of the same configuration (``epochs`` may differ), training resumes after its
   last epoch; a finished or diverged checkpoint is returned as is.
 """
-import dataclasses
-import json
-import os
 import time
 
 import numpy as np
 
-from ._checks import DivergenceError
-from .activations import resolve_activations
-from .fast import FastNet
-from .init import SCHEMES, init_weights, sample_weights, scheme_variances
-from .learning_rules import get_rule, rule_names, studied
-from .network import accuracy, forward, one_hot
-from .relatives import layer_angles
-from .results import atomic_write
-from .rules import backprop_deltas, backprop_gradients, cosine, gtp_updates, local_deltas
-from .targets import START_POINTS, targets
+from ..maths.initialisation import init_weights
+from ..maths.network import forward, one_hot
+from ..maths.validation import DivergenceError
+from .checkpoints import CHECKPOINT_NAME, load_checkpoint, same_run, save_checkpoint
+from .kernels import FastNet
+from .probes import evaluate, probe_angles, probe_cosines
+from .rules import get_rule
+from .train_config import OPTIONAL, TrainConfig, epoch_order, load_splits, prepare_data, state_rng
 
+# TrainConfig, load_splits, state_rng, epoch_order, load_checkpoint, evaluate and the probes
+# live in train_config, checkpoints and probes; they are re-exported here, the engine's
+# front door (``from gtp.engine.training import TrainConfig, train``)
 __all__ = ["TrainConfig", "StopTraining", "train", "load_splits", "evaluate", "probe_cosines",
            "probe_angles", "epoch_order", "state_rng", "select_epoch", "load_checkpoint",
-           "early_training_runs", "CHECKPOINT_NAME", "OPTIONAL"]
-
-CHECKPOINT_NAME = "checkpoint.npz"
-ENGINES = ("fast", "reference")
-DTYPES = ("float32", "float64")
-#: fields only some rules read (``Rule.hyper``); ``to_dict`` leaves them out while they are
-#: None, so the configs (and result files) of the other rules are as before they existed
-OPTIONAL = ("eta_hat", "eta_inv", "sigma")
+           "done_epochs", "CHECKPOINT_NAME", "OPTIONAL"]
 
 
 class StopTraining(Exception):
     """Raise from a callback to stop training cleanly (everything learned is kept)."""
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Everything that defines a training run (the record stores ``asdict`` of it).
-
-    dataset: "mnist" | "fashion-mnist" | "cifar-10" (or any name when ``data`` is given).
-    sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
-    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").
-    start: "zero" | "activation".  tau: scalar or one per
-    hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
-    weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
-    ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
-    all).  dtype: "float32" | "float64".  engine: "fast" | "reference".
-    n_eval_train: size of the fixed training subset evaluated after every epoch.
-    n_probe: number of validation examples in the probe batch of the cosines and angles (0:
-    none).  eta_hat, eta_inv, sigma: (difference) target propagation's top-target step,
-    inverse learning rate and corruption noise (``gtp.learning_rules.dtp``); None takes the
-    rule's default, and they are left out of ``to_dict`` while None.
-    """
-    dataset: str = "mnist"
-    sizes: tuple = (784, 100, 10)
-    acts: object = "paper"
-    rule: str = studied().name          # the registry's studied rule (GTP)
-    start: str = "zero"
-    tau: object = 400.0
-    eta: object = 0.01
-    steps: int = 1
-    epochs: int = 10
-    batch_size: int = 1
-    seed: int = 0
-    init: str = "paper"
-    n_train: object = None
-    dtype: str = "float32"
-    engine: str = "fast"
-    n_eval_train: int = 10000
-    n_probe: int = 256
-    eta_hat: object = None
-    eta_inv: object = None
-    sigma: object = None
-
-    def __post_init__(self):
-        self.sizes = tuple(int(s) for s in self.sizes)
-        if not isinstance(self.acts, str):
-            self.acts = list(self.acts)
-        for name in ("tau", "eta"):
-            v = getattr(self, name)
-            if v is not None and not np.isscalar(v):
-                setattr(self, name, [float(x) for x in v])
-            elif v is not None:
-                setattr(self, name, float(v))
-        if self.rule in rule_names():
-            for name, value in get_rule(self.rule).defaults:
-                if getattr(self, name) is None:
-                    setattr(self, name, value)
-        for name in OPTIONAL:
-            v = getattr(self, name)
-            if v is not None and not isinstance(v, bool) and isinstance(v, (int, float, np.number)):
-                setattr(self, name, float(v))
-        self.validate()
-
-    def validate(self):
-        """Raise ValueError naming the field for an invalid configuration."""
-        if len(self.sizes) < 2 or min(self.sizes) < 1:
-            raise ValueError(f"sizes: expected at least two positive layer sizes, got {self.sizes}")
-        L = len(self.sizes) - 1
-        resolve_activations(self.acts, L)
-        choices = {"rule": rule_names(), "start": START_POINTS, "init": SCHEMES, "dtype": DTYPES,
-                   "engine": ENGINES}
-        for name, ok in choices.items():
-            if getattr(self, name) not in ok:
-                raise ValueError(f"{name}: expected one of {ok}, got {getattr(self, name)!r}")
-        for name in ("steps", "epochs", "batch_size", "seed", "n_eval_train", "n_probe"):
-            v = getattr(self, name)
-            lo = 0 if name in ("seed", "epochs", "n_eval_train", "n_probe") else 1
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise ValueError(f"{name}: expected an integer >= {lo}, got {v!r}")
-        if self.n_train is not None and (not isinstance(self.n_train, (int, np.integer))
-                                         or self.n_train < 1):
-            raise ValueError(f"n_train: expected None or an integer >= 1, got {self.n_train!r}")
-        if get_rule(self.rule).uses("tau") and self.tau is None:
-            raise ValueError(f"tau: the rule {self.rule!r} needs a tau (scalar or one per hidden "
-                             f"layer)")
-        if self.eta is None:
-            raise ValueError("eta: expected a learning rate (scalar or one per weight matrix)")
-        rule = get_rule(self.rule)
-        for name in OPTIONAL:
-            v = getattr(self, name)
-            if not rule.uses(name):
-                continue
-            lo = "0" if name == "sigma" else "0 (exclusive)"
-            if not isinstance(v, float) or not np.isfinite(v) or v < 0 or (v == 0 and name != "sigma"):
-                raise ValueError(f"{name}: the rule {self.rule!r} needs a finite number >= {lo}, "
-                                 f"got {v!r}")
-
-    def to_dict(self):
-        d = dataclasses.asdict(self)
-        for name in OPTIONAL:
-            if d[name] is None:
-                del d[name]
-        return d
-
-    @classmethod
-    def from_dict(cls, d):
-        """Build a config from a dict, ignoring unknown keys (forward compatibility)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-# --------------------------------------------------------------------------- data
-def load_splits(dataset, dtype=np.float32):
-    """Train, validation and test splits of a data set from ``gtp.data.load``.
-
-    Returns ``{"train": (X, y), "validation": (X, y), "test": (X, y)}`` with C-contiguous
-    inputs of ``dtype`` and int64 labels.
-    """
-    from . import data  # imported here: only needed when the caller gives no data
-    return {split: data.load(dataset, split=split, dtype=dtype)
-            for split in ("train", "validation", "test")}
-
-
-def _prepare(data, cfg):
-    """Check the data dict, cast it, and apply ``n_train``."""
-    dtype = np.dtype(cfg.dtype)
-    out = {}
-    for split in ("train", "validation", "test"):
-        if split not in data or data[split] is None:
-            if split == "test":
-                out[split] = None
-                continue
-            raise ValueError(f"data: missing the {split!r} split (a pair (X, y))")
-        X, y = data[split]
-        X = np.ascontiguousarray(X, dtype=dtype)
-        y = np.asarray(y).astype(np.int64)
-        if X.ndim != 2 or X.shape[1] != cfg.sizes[0] or len(y) != len(X):
-            raise ValueError(f"data[{split!r}]: expected X of shape (n, {cfg.sizes[0]}) and n "
-                             f"labels, got {X.shape} and {y.shape}")
-        if y.min() < 0 or y.max() >= cfg.sizes[-1]:
-            raise ValueError(f"data[{split!r}]: labels must lie in 0..{cfg.sizes[-1] - 1}")
-        out[split] = (X, y)
-    if cfg.n_train is not None:
-        X, y = out["train"]
-        out["train"] = (X[:cfg.n_train], y[:cfg.n_train])
-    return out
-
-
-def state_rng(seed):
-    """The generator of a rule's initial state (feedback matrices, inverses, the noise
-    generator): ``numpy.random.default_rng([seed, 0, 1])``, a stream that neither the
-    weights (``default_rng(seed)``) nor the epoch orders (``[seed, e]``, e >= 1) use.
-    (Not ``[seed, 0]``: ``SeedSequence`` pads its entropy with zeros, so ``[seed, 0]``
-    gives the weights' own stream, and feedback alignment's B would start equal to W^T.)"""
-    return np.random.default_rng([int(seed), 0, 1])
-
-
-def epoch_order(seed, epoch, n):
-    """The visiting order of epoch ``epoch`` (1, 2, ...): a permutation of range(n) drawn
-    from ``numpy.random.default_rng([seed, epoch])``."""
-    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
-
-
-# --------------------------------------------------------------------------- measurements
-def evaluate(W, X, y, acts, chunk=2000):
-    """Mean cost 1/2 ||onehot - y_L||^2 and accuracy of ``W`` on ``(X, y)`` (batched)."""
-    loss, correct = 0.0, 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for s in range(0, len(X), chunk):
-            out = forward(W, X[s:s + chunk], acts)[1][-1]
-            d = one_hot(y[s:s + chunk], out.shape[1], out.dtype) - out
-            loss += 0.5 * float(np.sum(d.astype(np.float64) ** 2))
-            correct += int(np.count_nonzero(np.argmax(out, axis=1) == y[s:s + chunk]))
-    return loss / len(X), correct / len(X)
-
-
-def _cos(a, b):
-    """``rules.cosine`` with ``None`` (JSON null) where it is undefined."""
-    c = cosine(a, b)
-    return None if np.isnan(c) else c
-
-
-def probe_cosines(W, X, y, acts, tau, steps=1, start="zero"):
-    """Per-layer cosines between GTP's update and the negative backprop gradient on the
-    probe batch ``(X, y)``: ``{"cos_batch": [...], "cos_example": [...]}`` (see the module
-    docstring; ``None`` where a cosine is undefined or the targets are not finite)."""
-    L = len(W)
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            up = gtp_updates(W, X, y, tau, 1.0, steps, start, acts)
-            grads = backprop_gradients(W, X, y, acts)
-            cos_batch = [_cos(u, -g) for u, g in zip(up, grads)]
-            zs, ys = forward(W, X, acts)
-            yhat = targets(W, zs, ys, y, tau, steps, start, acts)
-            dg = local_deltas(W, zs, ys, yhat, acts)
-            db = backprop_deltas(W, zs, ys, y, acts)
-    except DivergenceError:
-        return {"cos_batch": [None] * L, "cos_example": [None] * L}
-    cos_example = []
-    for l in range(L):
-        a, b = dg[l].astype(np.float64), db[l].astype(np.float64)
-        na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
-        yn = np.linalg.norm(ys[l].astype(np.float64), axis=1)
-        ok = (na > 0) & (nb > 0) & (yn > 0)
-        cos_example.append(float(np.mean(np.sum(a[ok] * b[ok], axis=1) / (na[ok] * nb[ok])))
-                           if ok.any() else None)
-    return {"cos_batch": cos_batch, "cos_example": cos_example}
-
-
-def probe_angles(W, X, y, cfg, state=None):
-    """``{"angle": [...]}``: per-layer angles (degrees) between the rule's update and
-    backprop's on the probe batch (``gtp.relatives.layer_angles``; ``None`` where undefined
-    or the rule's signals are not finite)."""
-    try:
-        return {"angle": layer_angles(W, X, y, cfg, state)}
-    except DivergenceError:
-        return {"angle": [None] * len(W)}
 
 
 def select_epoch(epochs):
@@ -342,88 +118,6 @@ def select_epoch(epochs):
     return {"best_epoch": best["epoch"], "val_acc_at_best": best["val_acc"],
             "test_acc_at_best": best.get("test_acc"), "last_epoch": last["epoch"],
             "test_acc_last": last.get("test_acc")}
-
-
-def early_training_runs(sizes, train, val, schemes, rules, seeds, acts="sigmoid",
-                        n_examples=3000, every=500):
-    """Validation accuracy during the first ``n_examples`` training examples (batch size 1,
-    the paper's setting), for every scheme, rule and seed.
-
-    ``train``/``val`` are ``(X, y)`` pairs; ``rules`` maps a name ("gtp", "backprop") to
-    ``dict(tau=..., eta=...)``.  Seed s draws the weights with ``default_rng(s)`` and visits
-    the first ``n_examples`` examples in the order ``default_rng(s).permutation``.
-    Returns ``{"seen": array, "acc": {(rule, scheme): array (seeds, points)}}``.
-
-    Used in: book/initialisation/init-in-practice.md (through ``gtp.figures.initialisation``).
-    """
-    X, y = (np.ascontiguousarray(train[0][:n_examples], dtype=np.float32),
-            np.asarray(train[1][:n_examples]))
-    Xv, yv = np.ascontiguousarray(val[0], dtype=np.float32), np.asarray(val[1])
-    seen = np.arange(0, n_examples + 1, every)
-    acc = {}
-    for rule, hp in rules.items():
-        for scheme in schemes:
-            runs = []
-            for s in seeds:
-                W = sample_weights(sizes, scheme_variances(sizes, scheme, acts=acts),
-                                               rng=np.random.default_rng(s), dtype=np.float32)
-                net = FastNet(W, acts=acts, rule=rule, tau=hp.get("tau", 1.0), eta=hp["eta"])
-                order = np.random.default_rng(s).permutation(len(X))
-                curve = [accuracy(W, Xv, yv, acts)]
-                for a, b in zip(seen[:-1], seen[1:]):
-                    net.run(X, y, order[a:b])
-                    curve.append(accuracy(W, Xv, yv, acts))
-                runs.append(curve)
-            acc[(rule, scheme)] = np.array(runs)
-    return {"seen": seen, "acc": acc}
-
-
-# --------------------------------------------------------------------------- checkpoints
-def _atomic_savez(path, **arrays):
-    with atomic_write(path, "wb", ".npz") as f:
-        np.savez(f, **arrays)
-
-
-def _save_checkpoint(checkpoint_dir, record, W, state=None):
-    """Weights ``W{l}``, record, and the rule's state: arrays as ``S_<name>``, generators as
-    ``G_<name>`` (their bit generator's state in JSON), so a resumed run continues exactly."""
-    rec = {k: v for k, v in record.items() if k not in ("weights", "state")}
-    extra = {}
-    for k, v in (state or {}).items():
-        if isinstance(v, np.random.Generator):
-            extra[f"G_{k}"] = np.array(json.dumps(v.bit_generator.state))
-        else:
-            extra[f"S_{k}"] = v
-    _atomic_savez(os.path.join(checkpoint_dir, CHECKPOINT_NAME),
-                  record=np.array(json.dumps(rec)),
-                  **{f"W{l}": w for l, w in enumerate(W)}, **extra)
-
-
-def load_checkpoint(checkpoint_dir, with_state=False):
-    """Return ``(record, W)`` from ``checkpoint_dir`` (``(record, W, state)`` with
-    ``with_state=True``), or ``None`` if there is none."""
-    path = os.path.join(checkpoint_dir, CHECKPOINT_NAME)
-    if not os.path.exists(path):
-        return None
-    state = {}
-    with np.load(path) as z:
-        rec = json.loads(str(z["record"]))
-        W = [np.ascontiguousarray(z[f"W{l}"]) for l in range(len(rec["config"]["sizes"]) - 1)]
-        for key in z.files:
-            if key.startswith("S_"):
-                state[key[2:]] = np.ascontiguousarray(z[key])
-            elif key.startswith("G_"):
-                st = json.loads(str(z[key]))
-                g = np.random.Generator(getattr(np.random, st["bit_generator"])())
-                g.bit_generator.state = st
-                state[key[2:]] = g
-    return (rec, W, state) if with_state else (rec, W)
-
-
-def _same_run(a, b):
-    """Same configuration apart from the number of epochs (compared in JSON form)."""
-    norm = lambda c: json.loads(json.dumps({k: v for k, v in c.items() if k != "epochs"}))  # noqa
-    return norm(a) == norm(b)
 
 
 # --------------------------------------------------------------------------- training
@@ -472,7 +166,7 @@ def _finite(W):
 
 
 def _new_record(cfg, data):
-    from .results import provenance  # provenance only (git, CPU, versions)
+    from .records import provenance  # provenance only (git, CPU, versions)
     return {
         "config": cfg.to_dict(),
         "data": {"dataset": cfg.dataset,
@@ -504,7 +198,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     ``gtp.reproduce`` and ``gtp.sensitivity`` for every stored run.
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-    data = _prepare(load_splits(cfg.dataset, np.dtype(cfg.dtype)) if data is None else data, cfg)
+    data = prepare_data(load_splits(cfg.dataset, np.dtype(cfg.dtype)) if data is None else data, cfg)
     X, y = data["train"]
     n = len(X)
     n_probe = min(cfg.n_probe, len(data["validation"][1]))
@@ -514,7 +208,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     resumed = load_checkpoint(checkpoint_dir, with_state=True) if checkpoint_dir else None
     if resumed is not None:
         record, W, state = resumed
-        if not _same_run(record["config"], cfg.to_dict()):
+        if not same_run(record["config"], cfg.to_dict()):
             raise ValueError(f"checkpoint_dir: {checkpoint_dir} holds a checkpoint of a different "
                              f"configuration; use another folder or delete it")
         record["config"] = cfg.to_dict()
@@ -527,7 +221,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
             return record
         record["status"] = "running"
         if done_epochs(record) < cfg.epochs:          # note the session that continues it
-            from .results import provenance
+            from .records import provenance
             record["provenance"].setdefault("resumed", []).append(provenance())
     else:
         record = _new_record(cfg, data)
@@ -565,7 +259,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         it as is), finish."""
         record["status"], record["diverged"], record["message"] = "diverged", True, message
         if checkpoint_dir:
-            _save_checkpoint(checkpoint_dir, record, W, state)
+            save_checkpoint(checkpoint_dir, record, W, state)
         return finish("diverged", message)
 
     def publish(entry):
@@ -575,7 +269,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
         if not entry.get("partial"):          # a partial epoch is redone on resume
             record["selection"] = select_epoch(record["epochs"])
             if checkpoint_dir:
-                _save_checkpoint(checkpoint_dir, record, W, state)
+                save_checkpoint(checkpoint_dir, record, W, state)
             if on_record is not None:
                 on_record({k: v for k, v in record.items() if k not in ("weights", "state")})
             if bar is not None and "val_acc" in entry:

@@ -32,7 +32,7 @@ import hashlib
 import os
 import time
 
-from . import results as R
+from ..engine import records as R
 
 __all__ = ["Task", "run", "execute", "is_done", "connect", "toy_splits", "weights_digest"]
 
@@ -53,6 +53,11 @@ class Task:
     ``("train", "validation")``: the test split is never loaded).  priority: higher runs
     first.  cost: relative size, for the time-left estimate.  checkpoint: checkpoint
     sub-folder (default: id); tasks that extend the same run (more epochs) share it.
+    replace: run even when ``path`` holds a finished run (the plan found it stale, e.g. of
+    another configuration).  work: a picklable ``work(config, checkpoint_dir, data, splits)``
+    run on the worker instead of training (:func:`execute`), returning a JSON-serialisable
+    dict (e.g. a measurement that trains a little first); the client passes it to the
+    plan's ``on_result``.
     """
     id: str
     path: object
@@ -63,6 +68,8 @@ class Task:
     priority: int = 0
     cost: float = 1.0
     checkpoint: str = None
+    replace: bool = False
+    work: object = None
 
     @property
     def checkpoint_name(self):
@@ -128,7 +135,7 @@ def _splits(data, dataset, splits):
     if key in _CACHE:
         return _CACHE[key]
     if data is None:
-        from . import data as D
+        from .. import data as D
         out = {s: (D.load(dataset, split=s) if s in splits else None)
                for s in ("train", "validation", "test")}
     else:
@@ -145,7 +152,7 @@ def execute(config, checkpoint_dir, data=None, splits=("train", "validation", "t
     weights, plus ``weights_sha256``.  One BLAS thread (``threadpoolctl``)."""
     from threadpoolctl import threadpool_limits
 
-    from .train import TrainConfig, train
+    from ..engine.training import TrainConfig, train
     cfg = TrainConfig.from_dict(config)
     with threadpool_limits(limits=1, user_api="blas"):
         rec = train(cfg, data=_splits(data, cfg.dataset, tuple(splits)),
@@ -300,12 +307,13 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                 if task.id in seen:
                     continue
                 seen.add(task.id)
-                if task.path is not None and is_done(task.path, task.config.get("epochs")):
+                if task.path is not None and not task.replace and \
+                        is_done(task.path, task.config.get("epochs")):
                     stats["skipped"] += 1
                     bar.skip(task.cost)
                     continue
                 ckpt = os.path.join(checkpoints, task.checkpoint_name)
-                fut = client.submit(execute, task.config, ckpt, task.data, tuple(task.splits),
+                fut = client.submit(task.work or execute, task.config, ckpt, task.data, tuple(task.splits),
                                     key=f"gtp-{task.id}", priority=task.priority, pure=False)
                 futures[fut] = task
                 pool.add(fut)
@@ -328,7 +336,7 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
             stats["ran"] += 1
             bar.done(task.cost)
             sel = rec.get("selection") or {}
-            say(f"{task.id}: {rec['status']}" + (
+            say(f"{task.id}: {rec.get('status', 'done')}" + (
                 f", best val {sel['val_acc_at_best']:.4f} at epoch {sel['best_epoch']}"
                 if sel else "") + f" ({rec.get('wall_time', 0):.0f} s)")
             if on_result is not None:

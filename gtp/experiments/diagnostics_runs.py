@@ -27,11 +27,11 @@ import os
 
 import numpy as np
 
-from . import paper
-from . import results as R
-from .decomposition import term_shares
+from ..engine import records as R
+from ..maths.decomposition import term_shares
+from .plan_base import Plan, Progress
 
-__all__ = ["PROBE", "diagnostics_path", "hebbian_pull", "row_diagnostics", "run", "load"]
+__all__ = ["PROBE", "diagnostics_path", "hebbian_pull", "row_diagnostics", "run", "load", "diagnose", "DiagnosticsPlan", "plan"]
 
 #: how the pull is measured: validation examples averaged over, and training examples
 #: (seed 0, one pass) before the second measurement
@@ -39,9 +39,9 @@ PROBE = {"n_probe": 256, "train_examples": 5000, "seed": 0}
 
 
 def diagnostics_path(root=None):
-    """``<root>/v2/diagnostics.json`` (default root: ``paper.RESULTS_ROOT``)."""
-    from .protocol import VERSION
-    return os.path.join(root or paper.RESULTS_ROOT, VERSION, "diagnostics.json")
+    """``<root>/v2/diagnostics.json`` (default root: ``R.RESULTS_ROOT``)."""
+    from .protocol_v2 import VERSION
+    return os.path.join(root or R.RESULTS_ROOT, VERSION, "diagnostics.json")
 
 
 def hebbian_pull(W, X, labels, tau, acts):
@@ -59,12 +59,12 @@ def row_diagnostics(row, choice, data=None, probe=None):
     """The measurements of one row at its GTP search's ``choice`` (the ``choice`` dict of
     ``results/v2/search/<row>-gtp.json``).  ``data``: ``{"train": (X, y), "validation":
     (X, y)}`` (default: loaded with ``gtp.data``)."""
-    from .init import init_weights
-    from .reproduce import make_config
-    from .train import train
+    from ..engine.training import train
+    from ..maths.initialisation import init_weights
+    from .protocol_v1 import make_config
     p = dict(PROBE, **(probe or {}))
     if data is None:
-        from . import data as gdata
+        from .. import data as gdata
         data = {s: gdata.load(row.dataset, s) for s in ("train", "validation")}
     Xv, yv = data["validation"]
     Xv, yv = Xv[:p["n_probe"]], yv[:p["n_probe"]]
@@ -93,8 +93,8 @@ def run(root=None, rows=None, log=print, data_fn=None):
     """Measure every row (of ``rows``, default all 16) whose GTP search has finished and
     write ``results/v2/diagnostics.json``; rows stored with the same choice are kept.
     Returns the path."""
-    from .protocol import Protocol
-    plan = Protocol(rows, root=root or paper.RESULTS_ROOT)
+    from .protocol_v2 import Protocol
+    plan = Protocol(rows, root=root or R.RESULTS_ROOT)
     old = load(root) or {}
     done = dict(old.get("rows", {}))
     for row in plan.rows:
@@ -115,3 +115,60 @@ def run(root=None, rows=None, log=print, data_fn=None):
         R.write_json(diagnostics_path(root), {"rows": done, "probe": PROBE,
                                                "provenance": R.provenance()})
     return diagnostics_path(root)
+
+
+def diagnose(config, checkpoint_dir=None, data=None, splits=None):
+    """A runner task's work (``dask_runner.Task.work``): :func:`row_diagnostics` of the row
+    and choice in ``config`` (``{"row": {...}, "choice": {...}}``), run on a worker."""
+    from ..maths.paper import find_row
+    row = find_row(config["row"]["dataset"], config["row"]["sizes"])
+    return {"key": f"{row.dataset} {row.net}",
+            "diagnostics": row_diagnostics(row, config["choice"], data=data(row.dataset) if data else None)}
+
+
+class DiagnosticsPlan(Plan):
+    """Every row whose GTP search has finished and whose stored diagnostics are missing or of
+    another choice, as runner tasks; each result is merged into ``diagnostics.json`` at once."""
+
+    def __init__(self, root=None, rows=None):
+        from .protocol_v2 import Protocol
+        self.root = root or R.RESULTS_ROOT
+        self.protocol = Protocol(rows, root=self.root)
+        self.checkpoints = os.path.join(self.root, ".checkpoints", "diagnostics")
+        self.rows = dict((load(self.root) or {}).get("rows", {}))
+
+    def _wanted(self):
+        """``[(row, choice, done)]`` of the rows whose search has finished."""
+        out = []
+        for row in self.protocol.rows:
+            path = self.protocol.search_path(row, "gtp")
+            if not os.path.exists(path):
+                continue
+            choice = R.load_record(path)["choice"]
+            old = self.rows.get(f"{row.dataset} {row.net}")
+            out.append((row, choice, old is not None and old["params"] == choice["params"]
+                        and old["probe"] == PROBE))
+        return out
+
+    def ready(self):
+        import dataclasses
+
+        from .dask_runner import Task
+        return [Task(f"diagnostics-{row.dataset}-{row.net}", None,
+                     {"row": dataclasses.asdict(row), "choice": choice}, work=diagnose,
+                     splits=("train", "validation"))
+                for row, choice, done in self._wanted() if not done]
+
+    def progress(self):
+        w = self._wanted()
+        return Progress(len(self.protocol.rows), sum(done for _, _, done in w))
+
+    def on_result(self, task, rec):
+        self.rows[rec["key"]] = rec["diagnostics"]
+        R.write_json(diagnostics_path(self.root), {"rows": self.rows, "probe": PROBE,
+                                                   "provenance": R.provenance()})
+
+
+def plan(root=None, rows=None, **options):
+    """The Hebbian-pull diagnostics of v2's GTP choices (``results/v2/diagnostics.json``)."""
+    return DiagnosticsPlan(root, rows, **options)

@@ -35,15 +35,17 @@ import functools
 import os
 import time
 
-from . import results as R
-from .learning_rules import baseline, studied
-from .paper import ROWS, V1_ROOT, Row, rows_of
-from .runner import is_done
-from .train import TrainConfig, load_splits, train
+from ..engine import records as R
+from ..engine.records import V1_ROOT
+from ..engine.rules import baseline, studied
+from ..engine.training import TrainConfig, load_splits, train
+from ..maths.paper import ROWS, Row, rows_of
+from .dask_runner import is_done
+from .plan_base import Plan, Progress
 
 __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "rows_of",
            "run_id", "make_config", "STUDIED", "BASELINE", "search_grid", "search_records", "search_score", "chosen",
-           "build_jobs", "run_job", "run_jobs", "DEFAULT_ROOT"]
+           "build_jobs", "run_job", "run_jobs", "DEFAULT_ROOT", "V1Plan", "V1_TABLES", "V1_E20", "plan"]
 
 #: the results folder of protocol v1 (``gtp.paper.V1_ROOT``, ``results/v1``)
 DEFAULT_ROOT = V1_ROOT
@@ -234,7 +236,7 @@ def _is_done(path, cfg=None):
 def _data_source(dataset):
     """Where the data set's files came from (``gtp.data.cache_info``), if known."""
     try:
-        from .data import cache_info
+        from ..data import cache_info
         return cache_info(dataset)
     except Exception:  # noqa: BLE001 - provenance only, never fatal
         return None
@@ -301,42 +303,85 @@ def _extra(job, root, data_fn):
     return extra
 
 
-def run_jobs(jobs, root=DEFAULT_ROOT, checkpoint_root=None, log=print, dry_run=False,
-             progress=False, data_fn=None, scheduler=None, n_workers=None, client=None):
-    """Run every job not yet done on Dask (``gtp.runner.run``): finished jobs are skipped,
-    unfinished ones resume from their checkpoint in ``<checkpoint_root>/<run id>/``, jobs
-    waiting for a search start when it has finished.  ``scheduler`` / ``n_workers`` /
-    ``client``: the cluster (default: an embedded local one).  ``data_fn(dataset)``: a
-    picklable function returning the splits (default ``gtp.train.load_splits``).
-    Returns the number of runs done (trained or copied)."""
-    from .runner import Task, run
-    checkpoint_root = checkpoint_root or os.path.join(root, ".checkpoints")
-    if dry_run:
-        for job in jobs:
-            cfg = job.config(root)
-            if not _is_done(_result_path(root, job.table, job.id), cfg):
-                log(f"would run {job.id}" + ("" if cfg else " (after its search)"))
-        return 0
-    copied = []
-    data = data_fn or (None if _data is _DATA else _data)
+class V1Plan(Plan):
+    """Protocol v1's jobs as a plan for the runner: each job is ready once the search it
+    depends on has finished; a "tuned" job whose chosen settings are the printed ones is
+    copied from the printed run instead of trained (:func:`_reuse_printed`)."""
 
-    def ready():
+    def __init__(self, jobs, root=DEFAULT_ROOT, checkpoint_root=None, data_fn=None, log=print):
+        self.jobs, self.root, self.data_fn, self.log = list(jobs), root, data_fn, log
+        self.checkpoints = checkpoint_root or os.path.join(root, ".checkpoints")
+        self.copied = []
+        self._data = data_fn or (None if _data is _DATA else _data)
+
+    def _done(self, job):
+        return _is_done(_result_path(self.root, job.table, job.id), job.config(self.root))
+
+    def ready(self):
+        from .dask_runner import Task
         out = []
-        for job in jobs:
-            path, cfg = _result_path(root, job.table, job.id), job.config(root)
+        for job in self.jobs:
+            path, cfg = _result_path(self.root, job.table, job.id), job.config(self.root)
             if cfg is None or _is_done(path, cfg):
                 continue
-            if _reuse_printed(job, cfg, root, log):
-                copied.append(job.id)
+            if _reuse_printed(job, cfg, self.root, self.log):
+                self.copied.append(job.id)
                 continue
-            out.append(Task(job.id, path, cfg.to_dict(), _extra(job, root, data_fn), data=data,
-                            priority=-len(out)))
+            out.append(Task(job.id, path, cfg.to_dict(), _extra(job, self.root, self.data_fn),
+                            data=self._data, priority=-len(out)))
         return out
-    if not ready():
-        return len(copied)
-    stats = run(ready, checkpoint_root, scheduler=scheduler, n_workers=n_workers, client=client,
+
+    def pending(self):
+        return [job.id + ("" if job.config(self.root) else " (after its search)")
+                for job in self.jobs if not self._done(job)]
+
+    def progress(self):
+        return Progress(len(self.jobs), sum(self._done(j) for j in self.jobs))
+
+    def finish(self):
+        left = [j.id for j in self.jobs if not self._done(j)]
+        if left:
+            return f"{len(left)} job(s) left: " + ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")
+        return None
+
+
+def run_jobs(jobs, root=DEFAULT_ROOT, checkpoint_root=None, log=print, dry_run=False,
+             progress=False, data_fn=None, scheduler=None, n_workers=None, client=None):
+    """Run every job not yet done on Dask (``dask_runner.run``, through :class:`V1Plan`):
+    finished jobs are skipped, unfinished ones resume from their checkpoint in
+    ``<checkpoint_root>/<run id>/``, jobs waiting for a search start when it has finished.
+    ``scheduler`` / ``n_workers`` / ``client``: the cluster (default: an embedded local one).
+    ``data_fn(dataset)``: a picklable function returning the splits (default
+    ``load_splits``).  Returns the number of runs done (trained or copied)."""
+    from .dask_runner import run
+    plan = V1Plan(jobs, root, checkpoint_root, data_fn, log)
+    if dry_run:
+        for line in plan.pending():
+            log(f"would run {line}")
+        return 0
+    if not plan.ready():
+        return len(plan.copied)
+    stats = run(plan.ready, plan.checkpoints, scheduler=scheduler, n_workers=n_workers, client=client,
                 log=log, progress=progress)
-    left = [j.id for j in jobs if not _is_done(_result_path(root, j.table, j.id), j.config(root))]
-    if left:
-        log(f"{len(left)} job(s) left: " + ", ".join(left[:5]) + (" ..." if len(left) > 5 else ""))
-    return stats["ran"] + len(copied)
+    line = plan.finish()
+    if line:
+        log(line)
+    return stats["ran"] + len(plan.copied)
+
+
+#: the experiments of protocol v1 (``catalogue``): the tables, and the 20-epoch budget check
+V1_TABLES = dict(tables=(1, 2, 3), seeds=3, seeds_cifar=3, variants=("printed", "tuned"), backprop=True,
+                 searches=("bp-lr", "gtp-search"))
+V1_E20 = dict(tables=(1, 2, 3), seeds=1, variants=("printed", "tuned"), backprop=True, searches=(),
+              epochs=20, nets=("784-500-500-10", "3072-500-500-10"), tag="e20")
+
+
+def plan(root=None, rows=None, design=None, **options):
+    """The plan of a v1 experiment (``design``: ``V1_TABLES`` or ``V1_E20``) on ``rows``
+    (default: the design's) under the results folder ``root``."""
+    d = dict(design or V1_TABLES)
+    jobs = build_jobs(**d)
+    if rows is not None:
+        keep = {(r.dataset, r.net) for r in rows}
+        jobs = [j for j in jobs if (j.row.dataset, j.row.net) in keep]
+    return V1Plan(jobs, R.v1_root(root), **options)

@@ -23,19 +23,22 @@ holds
   weights align with FA's fixed feedback.
 """
 import json
+import math
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import results as R
-from .learning_rules import get_rule, rules_of
-from .paper import RESULTS_ROOT
-from .train import TrainConfig, load_splits, state_rng, train
+from ..engine import records as R
+from ..engine.records import RESULTS_ROOT
+from ..engine.rules import get_rule, rules_of
+from ..engine.training import TrainConfig, load_splits, state_rng, train
+from .budget import RULE_COST
+from .plan_base import TaskListPlan
 
-__all__ = ["RULES", "ETAS", "PANEL", "GTP_TAU", "DEFAULT_ROOT", "GRID", "config", "run_path",
-           "run_grid", "load", "curves", "extra_parameters", "feedback_alignment", "main"]
+__all__ = ["AnglesPlan", "plan", "RULES", "ETAS", "PANEL", "GTP_TAU", "DEFAULT_ROOT", "GRID", "config", "run_path",
+           "run_grid", "load", "curves", "extra_parameters", "feedback_alignment"]
 
 #: the rules the part shows: the four relatives, then GTP and backprop for reference
 RULES = tuple(rules_of("relatives")) + tuple(rules_of("training"))
@@ -121,10 +124,33 @@ def load(rule, eta, root=None):
     return R.load_record(path)
 
 
+def angle_curves(rec):
+    """Per-layer angle to backprop (degrees) over the epochs of one run record:
+    ``{"epoch": [...], "angle": [[layer 0, ...], ...]}``.  Records written before the
+    ``"angle"`` field existed (the v2 GTP runs) give it from ``cos_batch`` (the same angle:
+    ``degrees(arccos(cos_batch))``); a backprop run's is 0."""
+    epochs, angles = [], []
+    L = len(rec["config"]["sizes"]) - 1
+    for e in rec["epochs"]:
+        if e.get("partial"):
+            continue
+        if "angle" in e:
+            a = e["angle"]
+        elif rec["config"]["rule"] == "backprop":
+            a = [0.0] * L
+        elif rec["config"]["rule"] == "gtp" and "cos_batch" in e:
+            a = [None if c is None else math.degrees(math.acos(max(-1.0, min(1.0, c))))
+                 for c in e["cos_batch"]]
+        else:
+            continue
+        epochs.append(e["epoch"])
+        angles.append(a)
+    return {"epoch": epochs, "angle": angles}
+
+
 def curves(rec):
     """``{"epoch": [...], "angle": array (epochs, L), "val_acc": [...]}`` of one record
     (``nan`` where an angle is undefined)."""
-    from .relatives_results import angle_curves
     c = angle_curves(rec)
     full = [e for e in rec["epochs"] if not e.get("partial")]
     return {"epoch": c["epoch"],
@@ -151,18 +177,38 @@ def feedback_alignment(W, state):
     """Angle in degrees between each forward matrix ``W_l`` and the transpose of FA's fixed
     feedback ``B_l`` (l = 1..L-1): ``{l: angle}``.  90 degrees: unrelated (random); small:
     the forward weights have come to align with the feedback (Lillicrap et al. 2016)."""
-    from .relatives import angle
+    from ..maths.relatives_maths import angle
     return {l: angle(W[l], np.asarray(state[f"B{l}"]).T) for l in range(1, len(W))}
 
 
-def main(argv=None):
-    """``python -m gtp relatives-angles [--root DIR]``: compute the missing runs."""
-    import argparse
-    p = argparse.ArgumentParser(prog="python -m gtp relatives-angles",
-                                description="the relatives' short runs of the book (angles "
-                                            "to backprop over training)")
-    p.add_argument("--root", default=DEFAULT_ROOT, help="results folder (default: %(default)s)")
-    args = p.parse_args(argv)
-    n = run_grid(args.root)
-    print(f"done: {n} run(s) trained, {len(GRID)} in the grid under {args.root}")
-    return 0
+class AnglesPlan(TaskListPlan):
+    """Every ``(rule, eta)`` of the grid as a runner task writing ``run_path(rule, eta)``; a
+    run whose file holds another configuration is run again (``replace``)."""
+
+    def __init__(self, root=None, grid=GRID):
+        self.root, self.grid = root or DEFAULT_ROOT, grid
+        self.checkpoints = os.path.join(self.root, ".checkpoints")
+
+    def tasks(self):
+        from .dask_runner import Task
+        out = []
+        for rule, eta in self.grid:
+            path, cfg = run_path(rule, eta, self.root), config(rule, eta)
+            out.append(Task(f"{rule}-eta{eta:g}", str(path), cfg.to_dict(),
+                            replace=path.exists() and not self._same(path, cfg),
+                            cost=RULE_COST.get(rule, 1.0)))
+        return out
+
+    @staticmethod
+    def _same(path, cfg):
+        old = R.load_record(path)
+        return old.get("status") in ("finished", "diverged") and \
+            old["config"] == json.loads(json.dumps(cfg.to_dict()))
+
+    def done(self, task):
+        return os.path.exists(task.path) and self._same(Path(task.path), TrainConfig.from_dict(task.config))
+
+
+def plan(root=None, rows=None, **options):
+    """The relatives' short runs (``results/relatives/angles/``) as a runner plan."""
+    return AnglesPlan(os.path.join(root, "relatives", "angles") if root else None, **options)

@@ -26,24 +26,25 @@ cells, and the mask of diverged cells).
 import functools
 import json
 import os
-import time
 
 import numpy as np
 
-from . import results as R
-from .activations import get_activation, resolve_activations
-from .learning_rules import studied
-from .network import forward
-from .paper import V1_ROOT, find_row
-from .rules import backprop_deltas, local_deltas
-from .targets import targets
-from .train import TrainConfig
+from ..engine import records as R
+from ..engine.records import V1_ROOT
+from ..engine.rules import studied
+from ..engine.training import TrainConfig
+from ..maths.activations import get_activation, resolve_activations
+from ..maths.network import forward
+from ..maths.paper import find_row
+from ..maths.targets import targets
+from ..maths.updates import backprop_deltas, local_deltas
+from .plan_base import Plan, Progress
 
 #: the rule whose tau these grids study (the registry's studied rule, GTP)
 STUDIED = studied().name
 
 __all__ = ["TAUS", "ETAS", "PER_LAYER_TAUS", "BUDGET", "DEFAULT_ROOT", "GRIDS", "grid_name",
-           "grid_path", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
+           "grid_path", "GridRun", "SensitivityPlan", "plan", "run_grid", "run_per_layer", "run_all", "load", "grid_matrix",
            "find_cell", "best_cell", "paper_setting", "cell_key", "good_products", "first_layer_signals",
            "first_layer_study"]
 
@@ -122,60 +123,130 @@ def _cell_id(name, base, tau, eta):
     return f"{name}-n{base['n_train']}-s{base['seed']}-tau{t}-eta{eta:g}"
 
 
+class GridRun:
+    """One grid's cells as runner tasks, and its file: the finished cells still on the grid
+    are kept (the grid may have grown), each new result is added and the file rewritten."""
+
+    def __init__(self, kind, name, base, settings, cells, root=None, data=None, log=print):
+        self.kind, self.name, self.base, self.cells, self.log = kind, name, base, cells, log
+        self.path = grid_path(name, root)
+        out = {"kind": kind, "name": name, "settings": settings, "budget": dict(BUDGET),
+               "split": "validation", "cells": [], "status": "running",
+               "provenance": R.provenance(), "wall_time": 0.0}
+        out["budget"].update({k: base[k] for k in ("n_train", "epochs", "seed")})
+        wanted = {cell_key(t, e) for t, e in cells}
+        if os.path.exists(self.path):
+            old = R.load_record(self.path)
+            fixed = lambda s: {k: v for k, v in s.items() if k not in ("taus", "etas")}  # noqa: E731
+            if fixed(old.get("settings", {})) == fixed(json.loads(json.dumps(settings))) and \
+                    old.get("budget") == out["budget"]:
+                out["cells"] = [c for c in old["cells"] if c["status"] in ("finished", "diverged")
+                                and cell_key(c["tau"], c["eta"]) in wanted]
+                out["wall_time"] = sum(c["time"] for c in out["cells"])
+        self.out = out
+        done = {cell_key(c["tau"], c["eta"]) for c in out["cells"]}
+        self.todo = {_cell_id(name, base, t, e): (t, e) for t, e in cells if cell_key(t, e) not in done}
+        # the workers load the train and validation splits (never test); cells use the first
+        # n_train training examples
+        shipped = None if data is None else functools.partial(_given, data)
+        from .dask_runner import Task
+        self.tasks = [Task(cid, None, TrainConfig(**dict(base, tau=t, eta=e)).to_dict(), data=shipped,
+                           splits=("train", "validation"), priority=-i)
+                      for i, (cid, (t, e)) in enumerate(self.todo.items())]
+
+    def on_result(self, task, rec):
+        tau, eta = self.todo.pop(task.id)
+        cell = _cell_entry(tau, eta, self.base["epochs"], rec)
+        self.out["cells"].append(cell)
+        self.out["wall_time"] += cell["time"]
+        acc = "diverged" if cell["diverged"] else f"{cell['val_acc']:.4f}"
+        self.log(f"{self.name}: tau={tau} eta={eta:g} -> {acc} ({cell['time']:.1f} s)")
+        R.write_json(self.path, self.out)
+
+    def finish(self):
+        order = {cell_key(t, e): i for i, (t, e) in enumerate(self.cells)}
+        self.out["cells"].sort(key=lambda c: order.get(cell_key(c["tau"], c["eta"]), len(order)))
+        self.out["status"] = "finished" if len(self.out["cells"]) == len(self.cells) else "running"
+        R.write_json(self.path, self.out)
+        return self.out
+
+
 def _run(kind, name, base, settings, cells, root, data, log, stop, client=None):
     """Shared loop of the two grid kinds: resume, train the missing cells on Dask
-    (``gtp.runner``; ``client`` or an embedded cluster), rewrite the file after each."""
-    from .runner import Task, run
-    path = grid_path(name, root)
-    out = {"kind": kind, "name": name, "settings": settings, "budget": dict(BUDGET),
-           "split": "validation", "cells": [], "status": "running",
-           "provenance": R.provenance(), "wall_time": 0.0}
-    out["budget"].update({k: base[k] for k in ("n_train", "epochs", "seed")})
-    wanted = {cell_key(t, e) for t, e in cells}
-    if os.path.exists(path):
-        old = R.load_record(path)
-        fixed = lambda s: {k: v for k, v in s.items() if k not in ("taus", "etas")}  # noqa: E731
-        if fixed(old.get("settings", {})) == fixed(json.loads(json.dumps(settings))) and \
-                old.get("budget") == out["budget"]:
-            # keep the finished cells that are still on the grid (the grid may have grown)
-            out["cells"] = [c for c in old["cells"] if c["status"] in ("finished", "diverged")
-                            and cell_key(c["tau"], c["eta"]) in wanted]
-            out["wall_time"] = sum(c["time"] for c in out["cells"])
-    done = {cell_key(c["tau"], c["eta"]) for c in out["cells"]}
-    todo = {_cell_id(name, base, t, e): (t, e) for t, e in cells if cell_key(t, e) not in done}
-    # the workers load the train and validation splits (never test); cells use the first
-    # n_train training examples
-    shipped = None if data is None else functools.partial(_given, data)
-    tasks = [Task(cid, None, TrainConfig(**dict(base, tau=t, eta=e)).to_dict(), data=shipped,
-                  splits=("train", "validation"), priority=-i)
-             for i, (cid, (t, e)) in enumerate(todo.items())]
+    (``dask_runner``; ``client`` or an embedded cluster), rewrite the file after each."""
+    from .dask_runner import run
+    g = GridRun(kind, name, base, settings, cells, root, data, log)
 
     def ready():
-        return [] if stop is not None and stop.is_set() else tasks
+        return [] if stop is not None and stop.is_set() else [t for t in g.tasks if t.id in g.todo]
 
-    def on_result(task, rec):
-        tau, eta = todo[task.id]
-        cell = _cell_entry(tau, eta, base["epochs"], rec)
-        out["cells"].append(cell)
-        out["wall_time"] += cell["time"]
-        acc = "diverged" if cell["diverged"] else f"{cell['val_acc']:.4f}"
-        log(f"{name}: tau={tau} eta={eta:g} -> {acc} ({cell['time']:.1f} s)")
-        R.write_json(path, out)
-
-    if tasks and ready():
+    if ready():
         ckpt = os.path.join(root or DEFAULT_ROOT, ".checkpoints", "sensitivity")
-        run(ready, ckpt, client=client, log=lambda m: None, progress=False, on_result=on_result)
-    order = {cell_key(t, e): i for i, (t, e) in enumerate(cells)}
-    out["cells"].sort(key=lambda c: order.get(cell_key(c["tau"], c["eta"]), len(order)))
-    out["status"] = "finished" if len(out["cells"]) == len(cells) else "running"
-    R.write_json(path, out)
-    return out
+        run(ready, ckpt, client=client, log=lambda m: None, progress=False, on_result=g.on_result)
+    return g.finish()
+
+
+class SensitivityPlan(Plan):
+    """Every grid of ``GRIDS`` as one runner plan (``python -m gtp run sensitivity``)."""
+
+    def __init__(self, root=None, grids=None, log=print, **budget):
+        self.root = root
+        self.checkpoints = os.path.join(root or DEFAULT_ROOT, ".checkpoints", "sensitivity")
+        self.grids = [GridRun(*_grid_setup(kind, **dict(kw, **budget)), root=root, log=log)
+                      for kind, kw in grids or GRIDS]
+        self._owner = {t.id: g for g in self.grids for t in g.tasks}
+
+    def ready(self):
+        return [t for g in self.grids for t in g.tasks if t.id in g.todo]
+
+    def on_result(self, task, rec):
+        self._owner[task.id].on_result(task, rec)
+
+    def progress(self):
+        n = sum(len(g.cells) for g in self.grids)
+        return Progress(n, n - sum(len(g.todo) for g in self.grids))
+
+    def finish(self):
+        outs = [g.finish() for g in self.grids]
+        return f"{sum(o['status'] == 'finished' for o in outs)} of {len(outs)} grids finished"
+
+
+def plan(root=None, rows=None, **options):
+    """The sensitivity grids of the book (``results/v1/sensitivity/``) as a runner plan;
+    ``root`` is the results folder (the grids go to its ``v1/sensitivity``)."""
+    return SensitivityPlan(R.v1_root(root) if root else None, **options)
 
 
 def _base(dataset, sizes, acts, n_train, epochs, seed):
     return dict(dataset=dataset, sizes=tuple(sizes), acts=acts, rule=STUDIED, start="zero",
                 steps=1, epochs=epochs, batch_size=1, seed=seed, init="paper",
                 n_train=n_train, dtype="float32", engine="fast", n_eval_train=0, n_probe=0)
+
+
+def _grid_setup(kind, dataset="mnist", sizes=None, acts="sigmoid", taus=None, etas=ETAS, eta=0.001,
+                n_train=BUDGET["n_train"], epochs=BUDGET["epochs"], seed=BUDGET["seed"]):
+    """``(kind, name, base, settings, cells)`` of a grid of ``kind`` "tau-eta" or
+    "per-layer-tau" (the arguments of :func:`run_grid` and :func:`run_per_layer`)."""
+    if kind == "per-layer-tau":
+        sizes = tuple(sizes or (784, 100, 100, 10))
+        taus = PER_LAYER_TAUS if taus is None else taus
+        if len(sizes) != 4:
+            raise ValueError(f"sizes: the per-layer grid needs exactly two hidden layers, got {sizes}")
+    else:
+        sizes = tuple(sizes or (784, 100, 10))
+        taus = TAUS if taus is None else taus
+    base = _base(dataset, sizes, acts, n_train, epochs, seed)
+    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": STUDIED,
+                "start": "zero", "steps": 1, "init": "paper", "taus": [float(t) for t in taus]}
+    if kind == "per-layer-tau":
+        settings["eta"] = float(eta)
+        name = grid_name("per-layer-tau", dataset, sizes, acts, eta)
+        cells = [((float(t1), float(t2)), float(eta)) for t1 in taus for t2 in taus]
+    else:
+        settings["etas"] = [float(e) for e in etas]
+        name = grid_name("tau-eta", dataset, sizes, acts)
+        cells = [(float(t), float(e)) for t in taus for e in etas]
+    return kind, name, base, settings, cells
 
 
 def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, etas=ETAS,
@@ -192,13 +263,8 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
 
     Used in: book/training/sensitivity.md.
     """
-    base = _base(dataset, sizes, acts, n_train, epochs, seed)
-    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": STUDIED,
-                "start": "zero", "steps": 1, "init": "paper",
-                "taus": [float(t) for t in taus], "etas": [float(e) for e in etas]}
-    name = grid_name("tau-eta", dataset, sizes, acts)
-    cells = [(float(t), float(e)) for t in taus for e in etas]
-    return _run("tau-eta", name, base, settings, cells, root, data, log, stop, client)
+    setup = _grid_setup("tau-eta", dataset, sizes, acts, taus, etas, n_train=n_train, epochs=epochs, seed=seed)
+    return _run(*setup, root, data, log, stop, client)
 
 
 def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
@@ -208,15 +274,9 @@ def run_per_layer(dataset="mnist", sizes=(784, 100, 100, 10), acts="sigmoid",
     """Validation accuracy of GTP over tau_1 x tau_2 (one tau per hidden layer) at a fixed
     eta, for a network with two hidden layers.  Writes
     ``results/v1/sensitivity/<dataset>-<net>-<acts>-per-layer-tau-eta<eta>.json``."""
-    if len(sizes) != 4:
-        raise ValueError(f"sizes: the per-layer grid needs exactly two hidden layers, got {sizes}")
-    base = _base(dataset, sizes, acts, n_train, epochs, seed)
-    settings = {"dataset": dataset, "sizes": list(base["sizes"]), "acts": acts, "rule": STUDIED,
-                "start": "zero", "steps": 1, "init": "paper",
-                "taus": [float(t) for t in taus], "eta": float(eta)}
-    name = grid_name("per-layer-tau", dataset, sizes, acts, eta)
-    cells = [((float(t1), float(t2)), float(eta)) for t1 in taus for t2 in taus]
-    return _run("per-layer-tau", name, base, settings, cells, root, data, log, stop, client)
+    setup = _grid_setup("per-layer-tau", dataset, sizes, acts, taus, eta=eta, n_train=n_train, epochs=epochs,
+                        seed=seed)
+    return _run(*setup, root, data, log, stop, client)
 
 
 def run_all(root=None, grids=None, log=print, stop=None, scheduler=None, n_workers=None,
@@ -224,7 +284,7 @@ def run_all(root=None, grids=None, log=print, stop=None, scheduler=None, n_worke
     """Run (or resume) every grid of ``GRIDS`` (default) on one Dask cluster (embedded, or
     ``scheduler``); returns the list of file paths.  ``budget`` may override ``n_train``,
     ``epochs`` and ``seed``."""
-    from .runner import _close, connect
+    from .dask_runner import _close, connect
     paths = []
     client = connect(scheduler, n_workers)
     try:
@@ -365,30 +425,7 @@ def first_layer_study(X, labels, sizes, tau, eta, acts=("sigmoid", "paper"), see
     Used in: book/training/sensitivity.md, book/training/tables.md,
     book/training/train-yourself.md.
     """
-    from .init import init_weights
+    from ..maths.initialisation import init_weights
     W = init_weights(sizes, "paper", rng=np.random.default_rng(seed))
     return {a: {k: float(np.median(v)) for k, v in
                 first_layer_signals(W, X, labels, tau, a, eta=eta).items()} for a in acts}
-
-
-def main(argv=None):
-    """``python -m gtp.sensitivity``: run every grid of the book."""
-    import argparse
-    p = argparse.ArgumentParser(prog="python -m gtp.sensitivity", description=main.__doc__)
-    p.add_argument("--root", default=None, help="results folder (default: the repository's)")
-    p.add_argument("--n-train", type=int, default=BUDGET["n_train"])
-    p.add_argument("--epochs", type=int, default=BUDGET["epochs"])
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="an existing Dask scheduler (default: an embedded local cluster)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="workers of the embedded cluster (default: one per core)")
-    a = p.parse_args(argv)
-    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)  # noqa: E731
-    for path in run_all(a.root, log=log, n_train=a.n_train, epochs=a.epochs,
-                        scheduler=a.scheduler, n_workers=a.workers):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

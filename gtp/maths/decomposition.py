@@ -24,10 +24,10 @@ equations as printed so that the book can measure where they hold.
 """
 import numpy as np
 
-from ._checks import DivergenceError, per_layer
 from .activations import get_activation, resolve_activations
 from .network import forward
-from .rules import backprop_gradients, backprop_updates, cosine, gtp_updates, outer
+from .updates import backprop_gradients, backprop_updates, cosine, gtp_updates, outer
+from .validation import DivergenceError, per_layer
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",
            "decomposed_update", "printed_eq14", "printed_eq51", "term_shares",

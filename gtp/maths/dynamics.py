@@ -20,9 +20,9 @@ those steps are judged:
 """
 import numpy as np
 
-from ._checks import check_steps
 from .activations import get_activation, sigmoid
 from .targets import START_POINTS, euler_target, local_cost, local_cost_grad
+from .validation import check_steps
 
 __all__ = ["logit", "integrate", "target_ode", "local_cost_hessian", "stability_limit",
            "two_neuron_weights", "two_neuron_minimiser", "two_neuron_curvature",

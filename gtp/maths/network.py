@@ -10,8 +10,8 @@ Conventions used throughout ``gtp``:
 """
 import numpy as np
 
-from ._checks import check_input, check_labels, check_weights
 from .activations import get_activation, resolve_activations
+from .validation import check_input, check_labels, check_weights
 
 __all__ = ["forward", "predict", "one_hot", "quadratic_cost", "accuracy"]
 

@@ -4,31 +4,13 @@ and what its settings mean layer by layer.
 Everything here is *printed* in Farias & Maziero (2018), section 4, or follows from it by
 the book's own algebra; nothing is measured.  Open it next to Tables 1-3.
 
-``RESULTS_ROOT`` is the repository's ``results/`` folder (or the copy shipped with the package), where every measured number of
-the book is stored (``gtp.reproduce`` writes it, ``gtp.report`` reads it).  Two protocols live
-there: ``v1/`` (the 6-epoch reproduction with the printed settings, ``V1_ROOT``, written by
-``python -m gtp reproduce``) and ``v2/`` (the equal-budget protocol, ``gtp.protocol``).
+Where the measured numbers are stored is the engine's business (``gtp.engine.records``).
 """
 import dataclasses
-import os
 
-from . import results_root
 from .decomposition import layer_gains
 
-__all__ = ["Row", "ROWS", "TABLE_NAMES", "RESULTS_ROOT", "V1_ROOT", "v1_root", "rows_of",
-           "find_row"]
-
-RESULTS_ROOT = results_root()     # the checkout's results/, or the copy shipped with gtp
-
-
-def v1_root(root=None):
-    """The protocol-v1 folder (``table1-3/``, ``search/``, ``e20/``, ``sensitivity/``) under
-    the results folder ``root`` (default ``RESULTS_ROOT``)."""
-    return os.path.join(root or RESULTS_ROOT, "v1")
-
-
-#: protocol v1's folder: where ``python -m gtp reproduce`` writes and the v1 readers look
-V1_ROOT = v1_root()
+__all__ = ["Row", "ROWS", "TABLE_NAMES", "rows_of", "find_row"]
 
 #: the data set of each table
 TABLE_NAMES = {1: "MNIST", 2: "Fashion-MNIST", 3: "CIFAR-10"}

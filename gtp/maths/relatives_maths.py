@@ -55,14 +55,14 @@ uses plain SGD per step, so the comparison is on equal terms.
 """
 import numpy as np
 
-from ._checks import check_labels
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
-from .rules import backprop_deltas, cosine, local_deltas, outer
+from .updates import cosine, local_deltas, outer
+from .validation import check_labels
 
 __all__ = ["fa_deltas", "dfa_deltas", "inverse_activation", "inverse", "top_target", "propagate_targets",
            "inverse_functions", "target_deltas", "inverse_deltas", "reconstruction_loss",
-           "angle", "layer_angles", "update_angles"]
+           "angle", "update_angles"]
 
 
 def _output_delta(zs, ys, label, names):
@@ -196,25 +196,3 @@ def update_angles(d, d_bp, ys):
     """Per-layer angles (degrees) between the updates ``d[l] y_l^T`` and ``d_bp[l] y_l^T``
     (batch means), ``None`` where one is zero or not finite."""
     return [angle(outer(d[l], ys[l]), outer(d_bp[l], ys[l])) for l in range(len(d))]
-
-
-def layer_angles(W, X, y, cfg, state=None):
-    """Angle (degrees) between each layer's update under the rule ``cfg.rule`` and
-    backprop's update (the negative gradient of the quadratic cost), both averaged over the
-    probe batch ``(X, y)``, with the weights ``W`` and the rule's ``state``: a list, one
-    angle per weight matrix (``None`` where undefined).  0 degrees: the rule moves that
-    layer exactly downhill; below 90: it still descends the cost.
-
-    ``cfg`` is a ``gtp.train.TrainConfig`` (or any object with its fields).  Every
-    rule's last layer gets backprop's update, so its angle is 0.  Used by
-    ``gtp.train.train`` (the per-epoch ``"angle"`` of the record).
-    """
-    from .learning_rules import get_rule
-    rule = get_rule(cfg.rule)
-    if rule.deltas is None:
-        raise ValueError(f"rule {cfg.rule!r}: its registry entry has no deltas function, so "
-                         f"its update cannot be compared with backprop's")
-    with np.errstate(over="ignore", invalid="ignore"):
-        zs, ys, d = rule.deltas(W, X, y, cfg, state)
-        d_bp = backprop_deltas(W, zs, ys, check_labels(y, W[-1].shape[0], X), cfg.acts)
-    return update_angles(d, d_bp, ys)

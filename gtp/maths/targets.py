@@ -10,9 +10,9 @@ Targets are computed top-down: yhat_L, yhat_{L-1}, ..., yhat_1.
 """
 import numpy as np
 
-from ._checks import DivergenceError, check_labels, check_steps, per_layer
 from .activations import get_activation, resolve_activations
 from .network import one_hot
+from .validation import DivergenceError, check_labels, check_steps, per_layer
 
 __all__ = ["START_POINTS", "local_cost", "local_cost_grad", "euler_target", "targets"]
 

@@ -6,10 +6,10 @@ that every new weight is finite (otherwise ``W`` is left untouched).
 """
 import numpy as np
 
-from ._checks import DivergenceError, check_labels, check_weights, per_layer
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .targets import targets
+from .validation import DivergenceError, check_labels, check_weights, per_layer
 
 __all__ = ["outer", "local_deltas", "gtp_updates", "backprop_deltas", "backprop_gradients", "cosine",
            "backprop_updates", "apply_updates", "gtp_step", "backprop_step"]

@@ -5,14 +5,14 @@ on the same rows (``results/v2/``, not rerun).  Numbers only; the chapter writes
 sentences.  (``gtp.report`` reads the Training part's results; this module is its
 counterpart for the part "GTP among its relatives".)
 """
-import math
 import os
 import warnings
 
 import numpy as np
 
-from . import results as R
-from .paper import RESULTS_ROOT
+from ..engine import records as R
+from ..engine.records import RESULTS_ROOT
+from ..experiments.relatives_angles import angle_curves  # noqa: F401  (re-exported for the chapters)
 
 __all__ = ["relatives_summary", "relatives_markdown", "angle_curves", "final_records",
            "mean_angle_curves", "finished_rows", "relatives_verdict", "verdict_markdown",
@@ -20,15 +20,15 @@ __all__ = ["relatives_summary", "relatives_markdown", "angle_curves", "final_rec
 
 
 def _plan(root, rows, rules):
-    from .protocol import Protocol
+    from ..experiments.protocol_v2 import Protocol
     return Protocol(rows, root=root, rules=rules)
 
 
 def final_records(row, rule, root=None):
     """The finished final runs (records with a selection) of ``rule`` on ``row`` under
     ``root`` (default: ``results/relatives`` for a relative, ``results`` for GTP and backprop)."""
-    from .learning_rules import get_rule
-    from .protocol import RELATIVES
+    from ..engine.rules import get_rule
+    from ..experiments.protocol_v2 import RELATIVES
     if root is None:
         root = RELATIVES["root"] if get_rule(rule).part == "relatives" else RESULTS_ROOT
     plan = _plan(root, [row], (rule,))
@@ -41,8 +41,8 @@ def relatives_summary(root=None, rows=None, rules=None, v2_root=None):
     """One dict per row: the paper's accuracy and, per rule (GTP and backprop from
     ``v2_root``, the others from ``root``), the seeds, test accuracies at the selected
     epoch (fractions), their mean and std, and how many runs diverged."""
-    from .learning_rules import rules_of
-    from .protocol import RELATIVES, RULES, relatives_rows
+    from ..engine.rules import rules_of
+    from ..experiments.protocol_v2 import RELATIVES, RULES, relatives_rows
     root = root or RELATIVES["root"]
     rows = rows if rows is not None else relatives_rows()
     rules = tuple(rules or RELATIVES["rules"])
@@ -63,7 +63,7 @@ def relatives_summary(root=None, rows=None, rules=None, v2_root=None):
 def relatives_markdown(root=None, rows=None, rules=None, v2_root=None):
     """Markdown table: data set | network | paper | one column per rule (test accuracy % at
     the epoch selected on validation, mean ± std and the seeds)."""
-    from .learning_rules import get_rule
+    from ..engine.rules import get_rule
     data = relatives_summary(root, rows, rules, v2_root)
     names = list(data[0]["rules"]) if data else []
     lines = ["| data set | network | paper | " + " | ".join(get_rule(n).label for n in names) + " |",
@@ -77,29 +77,6 @@ def relatives_markdown(root=None, rows=None, rules=None, v2_root=None):
         lines.append(f"| {d['dataset']} | {d['net']} | {100 * d['paper']:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
-
-def angle_curves(rec):
-    """Per-layer angle to backprop (degrees) over the epochs of one run record:
-    ``{"epoch": [...], "angle": [[layer 0, ...], ...]}``.  Records written before the
-    ``"angle"`` field existed (the v2 GTP runs) give it from ``cos_batch`` (the same angle:
-    ``degrees(arccos(cos_batch))``); a backprop run's is 0."""
-    epochs, angles = [], []
-    L = len(rec["config"]["sizes"]) - 1
-    for e in rec["epochs"]:
-        if e.get("partial"):
-            continue
-        if "angle" in e:
-            a = e["angle"]
-        elif rec["config"]["rule"] == "backprop":
-            a = [0.0] * L
-        elif rec["config"]["rule"] == "gtp" and "cos_batch" in e:
-            a = [None if c is None else math.degrees(math.acos(max(-1.0, min(1.0, c))))
-                 for c in e["cos_batch"]]
-        else:
-            continue
-        epochs.append(e["epoch"])
-        angles.append(a)
-    return {"epoch": epochs, "angle": angles}
 
 
 def mean_angle_curves(row, rule, root=None):
@@ -129,7 +106,7 @@ def _done(m, n_seeds):
 
 def finished_rows(summary, n_seeds=None):
     """The rows of :func:`relatives_summary` whose every rule has all its final runs."""
-    from .protocol import FINAL
+    from ..experiments.protocol_v2 import FINAL
     n = n_seeds or len(FINAL["seeds"])
     return [d for d in summary if all(_done(m, n) for m in d["rules"].values())]
 
@@ -141,8 +118,8 @@ def relatives_verdict(d, criteria=None, n_seeds=None):
     ``{"diff" (rule - reference, points), "tol" (``gtp.report.tolerance``), "reaches"}``
     (``None`` if the reference is not finished).  The mean of a rule whose runs diverged
     counts them (their selected epoch)."""
-    from .protocol import FINAL
-    from .report import CRITERIA, tolerance
+    from ..experiments.protocol_v2 import FINAL
+    from .protocol_report import CRITERIA, tolerance
     c = dict(CRITERIA, **(criteria or {}))
     n = n_seeds or len(FINAL["seeds"])
     done = {r: m for r, m in d["rules"].items() if _done(m, n)}
@@ -163,7 +140,7 @@ def relatives_verdict(d, criteria=None, n_seeds=None):
 
 
 def _names(rules):
-    from .learning_rules import get_rule
+    from ..engine.rules import get_rule
     return ", ".join(get_rule(r).short for r in rules) or "none"
 
 
@@ -172,7 +149,7 @@ def verdict_markdown(summary, criteria=None, n_seeds=None):
     data set | network | ranking (test %, best first) | reach backprop | reach GTP, with
     the rules' short names (``Rule.short``).
     "Reach" means a mean at most the seeds' spread (at least ``CRITERIA["floor"]``) below."""
-    from .learning_rules import get_rule
+    from ..engine.rules import get_rule
     lines = ["| data set | network | ranking (test %, best first) | reach backprop | reach GTP |",
              "|---|---|---|---|---|"]
     for d in finished_rows(summary, n_seeds):
@@ -188,7 +165,7 @@ def angle_markdown(curves):
     """Markdown table of the angle to backprop after the last epoch (mean over seeds) of
     every hidden weight matrix: data set | network | rule | W_0 | W_1 | ...  ``curves``:
     ``{(dataset, net): {rule: mean_angle_curves(...)}}``."""
-    from .learning_rules import get_rule
+    from ..engine.rules import get_rule
     H = max((c["angle"].shape[1] - 1 for rows in curves.values() for c in rows.values()
              if c is not None), default=0)
     lines = ["| data set | network | rule | " + " | ".join(f"W_{l}" for l in range(H)) + " |",
@@ -208,8 +185,8 @@ def space_markdown(row, rules):
     """Markdown table of the round-1 search space of each rule on ``row`` (the protocol's
     ``space``: the registry's ``SearchSpace``): rule | parameter | range (sampled on a log
     scale where marked).  The activation choice, the same for every rule, is not listed."""
-    from .learning_rules import get_rule
-    from .protocol import space
+    from ..engine.rules import get_rule
+    from ..experiments.protocol_v2 import space
     lines = ["| rule | parameter | round-1 range |", "|---|---|---|"]
     for rule in rules:
         for i, (name, (lo, hi, log)) in enumerate(space(row, rule).items()):
@@ -223,8 +200,8 @@ def choices_markdown(rows=None, rules=None, root=None, v2_root=None):
     rule | chosen setting | activations | at an edge | validation % at the last rung.
     GTP's and backprop's searches are read from ``v2_root`` (default ``results``), the
     relatives' from ``root`` (default ``results/relatives``); a search still running says so."""
-    from .learning_rules import get_rule, rules_of
-    from .protocol import RELATIVES, RULES, relatives_rows
+    from ..engine.rules import get_rule, rules_of
+    from ..experiments.protocol_v2 import RELATIVES, RULES, relatives_rows
     rows = rows if rows is not None else relatives_rows()
     rules = tuple(RULES) + tuple(r for r in (rules or RELATIVES["rules"]) if r not in RULES)
     lines = ["| data set | network | rule | chosen setting | activations | at an edge | "

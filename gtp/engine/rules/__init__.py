@@ -62,12 +62,20 @@ class SearchSpace:
       (``log``: the range is in log10);
     * ``layer_etas(L, params)``: the per-layer learning rates eta_0..eta_{L-1} of a point;
     * ``anchor(row, ranges)``: the first point of round 1 (without the activations);
-    * ``config``: the parameters copied into the run's config besides ``acts`` and ``eta``.
+    * ``config``: the parameters copied into the run's config besides ``acts`` and ``eta``;
+    * ``published(row)``: the published or conventional settings protocol v3 trains beside
+      the search's best trials at the final horizon: ``[(label, params), ...]`` (params with
+      ``acts``), empty where no paper gives a setting that applies to the row.
     """
     space: object
     layer_etas: object
     anchor: object
     config: tuple = ()
+    published: object = None
+
+    def anchors(self, row):
+        """``published(row)``, or ``[]`` when the rule has none."""
+        return list(self.published(row)) if self.published is not None else []
 
 
 def log_centre(ranges):

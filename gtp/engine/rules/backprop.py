@@ -2,9 +2,9 @@
 kernel.  The maths in full is ``gtp.rules.backprop_deltas``."""
 import numpy as np
 
-from .._checks import check_labels
-from ..network import forward
-from ..rules import backprop_deltas, backprop_step
+from ...maths.network import forward
+from ...maths.updates import backprop_deltas, backprop_step
+from ...maths.validation import check_labels
 from . import Rule, SearchSpace, log_centre
 
 #: centre of the learning-rate range per data set (the middle of the v1 grids)
@@ -45,9 +45,18 @@ def anchor(row, ranges):
     return log_centre(ranges)
 
 
+def published(row):
+    """Conventional SGD settings, as many as GTP's published ones: one learning rate for every
+    layer (k = 1) at the centre of the range (``ETA_CENTRE``, the middle of the v1 grid),
+    with the paper's activations and with sigmoid everywhere."""
+    p = {"eta": float(ETA_CENTRE.get(row.dataset, 0.1)), "k": 1.0}
+    return [("conventional, paper's activations", dict(p, acts="paper")),
+            ("conventional, sigmoid everywhere", dict(p, acts="sigmoid"))]
+
+
 RULE = Rule(
     name="backprop", label="backprop", colour="#000000", hyper=(),
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="gradient",
     choices=(("backprop", "backprop (same cost)", {}),), baseline=True,
-    search=SearchSpace(search_space, layer_etas, anchor), deltas=deltas,
+    search=SearchSpace(search_space, layer_etas, anchor, published=published), deltas=deltas,
     doc="Stochastic gradient descent on 1/2 ||onehot - y_L||^2, gradients by the chain rule.")

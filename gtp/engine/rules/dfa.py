@@ -9,11 +9,11 @@ the scale of ``W_{L-1}^T``, as in feedback alignment).
 """
 import numpy as np
 
-from .._checks import per_layer
-from ..init import layer_variances
-from ..network import forward
-from ..relatives import dfa_deltas
-from ..rules import apply_updates, outer
+from ...maths.initialisation import layer_variances
+from ...maths.network import forward
+from ...maths.relatives_maths import dfa_deltas
+from ...maths.updates import apply_updates, outer
+from ...maths.validation import per_layer
 from . import Rule, SearchSpace
 from . import backprop as _bp
 from .fa import feedback  # the same state layout: B_l for l = 1..L-1

@@ -18,10 +18,10 @@ resumed run draws the same noise).  A network with one hidden layer needs no inv
 """
 import numpy as np
 
-from .._checks import DivergenceError, per_layer
-from ..init import weight_var
-from ..relatives import inverse_deltas, inverse_functions, target_deltas
-from ..rules import apply_updates, outer
+from ...maths.initialisation import weight_var
+from ...maths.relatives_maths import inverse_deltas, inverse_functions, target_deltas
+from ...maths.updates import apply_updates, outer
+from ...maths.validation import DivergenceError, per_layer
 from . import Rule, SearchSpace
 from . import backprop as _bp
 

@@ -10,11 +10,11 @@ scale of backprop's, and the learning-rate search around backprop's centre is fa
 """
 import numpy as np
 
-from .._checks import per_layer
-from ..init import init_weights
-from ..network import forward
-from ..relatives import fa_deltas
-from ..rules import apply_updates, outer
+from ...maths.initialisation import init_weights
+from ...maths.network import forward
+from ...maths.relatives_maths import fa_deltas
+from ...maths.updates import apply_updates, outer
+from ...maths.validation import per_layer
 from . import Rule, SearchSpace
 from . import backprop as _bp
 

@@ -2,9 +2,9 @@
 fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.rules.gtp_updates``."""
 import numpy as np
 
-from ..network import forward
-from ..rules import gtp_step, local_deltas
-from ..targets import targets
+from ...maths.network import forward
+from ...maths.targets import targets
+from ...maths.updates import gtp_step, local_deltas
 from . import Rule, SearchSpace
 
 
@@ -66,11 +66,20 @@ def anchor(row, ranges):
     return {"tau": float(row.tau), "eta": float(row.eta), "gain": 0.0}
 
 
+def published(row):
+    """The paper's printed tau and eta (one eta for every layer) with the paper's activations
+    (ReLU first hidden layer, section 4) and with sigmoid everywhere (the authors' code)."""
+    p = anchor(row, None)
+    return [("printed, paper's activations", dict(p, acts="paper")),
+            ("printed, sigmoid everywhere", dict(p, acts="sigmoid"))]
+
+
 RULE = Rule(
     name="gtp", label="GTP", colour="#0072B2", hyper=("tau", "steps", "start"),
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
     choices=(("gtp-zero", "GTP, zero start (authors' code)", {"start": "zero"}),
              ("gtp-activation", "GTP, activation start (eq. 3)", {"start": "activation"})),
-    search=SearchSpace(search_space, layer_etas, anchor, config=("tau",)), deltas=deltas,
+    search=SearchSpace(search_space, layer_etas, anchor, config=("tau",), published=published),
+    deltas=deltas,
     doc="Gradient target propagation: every layer descends its local cost towards targets "
         "computed by Euler steps (eq. 3-5, 32).")

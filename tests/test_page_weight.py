@@ -1,6 +1,7 @@
-"""The two build extensions that keep the pages light: _ext/lean_icons.py (the icons the
-pages use instead of FontAwesome's whole script) and _ext/twin_frames.py (twin frames as
-cached files of the site instead of base64 inside the pages)."""
+"""The build extensions that keep the pages light: _ext/lean_icons.py (the icons the
+pages use instead of FontAwesome's whole script and fonts), _ext/twin_frames.py (twin
+frames as cached files of the site instead of base64 inside the pages) and
+_ext/figure_images.py (2x figures as palette PNGs)."""
 import base64
 import json
 import sys
@@ -10,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
+import figure_images  # noqa: E402
 import lean_icons  # noqa: E402
 import twin_frames  # noqa: E402
 
@@ -96,8 +98,6 @@ def test_figures_become_palette_pngs_when_faithful():
 
     import numpy as np
     from PIL import Image, ImageDraw
-
-    import figure_images
     im = Image.new("RGB", (400, 300), "white")
     d = ImageDraw.Draw(im)
     for k, colour in enumerate([(0, 114, 178), (230, 159, 0), (0, 158, 115)]):

@@ -80,7 +80,7 @@ lab: $(STAMP) $(LAB_SETTINGS)
 	$(PY) -m pytest -p no:cacheprovider tests/lab
 
 chapters: $(STAMP)
-	$(PY) tests/lab/chapters.py
+	$(PY) tests/lab/lab_form.py
 
 # Every chapter's notebook copy (Colab, Binder, download) run in a fresh venv holding only
 # gtp and ipykernel; part of make pytest (tests/test_colab.py), here on its own.

@@ -116,3 +116,17 @@ def test_neuron_uncertainty_draws_sigmoid_and_density():
     y = bx.lines[0].get_xdata()
     np.testing.assert_allclose(bx.lines[0].get_ydata(), 6 * y * (1 - y))
     assert any("I don't know" in t.get_text() for t in ax.texts)
+
+
+def test_cosine_bars_title_is_inside_the_figure():
+    """The cosine twin's 64 frames had their title cut off at the top (the layout was made
+    before the title existed)."""
+    from gtp.book.figures_theory import CosineBarsFigure
+    bars = CosineBarsFigure(np.array([0.98, 0.5, 1.0]), "tau = 0.1, 20 steps, activation start")
+    fig = bars.fig
+    fig.canvas.draw()
+    box = bars.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.y1 <= fig.bbox.y1 and box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.x1
+    bars.update(np.array([0.1, -0.2, 1.0]), "tau = 1e+03, 3 steps, zero start")
+    fig.canvas.draw()
+    assert bars.title.get_window_extent(fig.canvas.get_renderer()).y1 <= fig.bbox.y1

@@ -333,8 +333,8 @@ class CosineBarsFigure:
         self.ax.set_ylim(-1.1, 1.25)
         self.ax.set_ylabel("cosine(GTP, backprop)")
         self.title = self.ax.set_title("", fontsize=11)
-        self.fig.tight_layout()
-        self.update(cosines, title)
+        self.update(cosines, title or " ")
+        self.fig.tight_layout()     # after the title is set: the layout leaves it room
 
     def update(self, cosines, title=""):
         for bar, text, c in zip(self.bars, self.labels, cosines):

@@ -107,3 +107,26 @@ def test_unknown_variant_drawn(results_root):  # noqa: F811
            variant="long")
     fig = F.gap_figure(report.table_data(1, root=str(results_root)))
     assert "GTP, long" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_sensitivity_series_have_one_colour_in_the_ridge_and_the_twin_curves():
+    """The k-th map of the sensitivity chapter is drawn in one colour in the ridge figure
+    and in the twin's cell curves (they used two orders of the palette)."""
+    from matplotlib.colors import to_hex
+    grids = []
+    for k in range(4):
+        g = grid()
+        for c in g["cells"]:
+            if c["val_acc"] is not None:
+                c["val_acc"] = 0.6 + 0.05 * k
+                c["val_acc_epochs"] = [0.5, c["val_acc"]]
+        grids.append(g)
+    labels = [f"map {k}" for k in range(4)]
+    ridge = F.ridge(grids, labels, min_acc=0.5)
+    ridge_colours = {ln.get_label(): to_hex(ln.get_color()) for ln in ridge.axes[0].lines
+                     if ln.get_label() in labels}
+    curves = F.cell_curve(dict(zip(labels, grids)), 1.0, 0.01)
+    curve_colours = {ln.get_label(): to_hex(ln.get_color()) for ln in curves.axes[0].lines
+                     if ln.get_label() in labels}
+    assert len(ridge_colours) == len(curve_colours) == 4
+    assert ridge_colours == curve_colours

@@ -273,6 +273,11 @@ def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
     return fig
 
 
+#: colours of the sensitivity maps' series, in the order the chapter lists the maps: the
+#: ridge figure and the twin's cell curves give the k-th map the same colour
+SENSITIVITY_SERIES = ("blue", "orange", "green", "vermillion", "purple", "sky")
+
+
 @_styled
 def ridge(grids, labels, min_acc=0.5, title=None):
     """For tau x eta grids: the best eta at each tau (where it reaches ``min_acc``), on
@@ -283,7 +288,7 @@ def ridge(grids, labels, min_acc=0.5, title=None):
     """
     fig, ax = new_figure(1, 1, height=3.6)
     markers = ["o", "s", "^", "D"]
-    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
+    colours = [PALETTE[c] for c in SENSITIVITY_SERIES]
     taus_all = []
     for k, (g, lab) in enumerate(zip(grids, labels)):
         rows, cols, acc, _ = grid_matrix(g)
@@ -411,7 +416,7 @@ def cell_curve(grids, row, col):
                          layout=None)
     fig.subplots_adjust(left=0.13 if len(grids) == 1 else 0.09, bottom=0.2, top=0.87,
                         right=0.97 if len(grids) == 1 else 0.62)
-    colours = [PALETTE[c] for c in ("orange", "blue", "green", "vermillion", "purple", "sky")]
+    colours = [PALETTE[c] for c in SENSITIVITY_SERIES]
     missing = []
     for k, (label, grid) in enumerate(grids.items()):
         cell = find_cell(grid, row, col)

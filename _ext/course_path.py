@@ -284,7 +284,8 @@ class CoursePlan(SphinxDirective):
                 f"{fmt_minutes(sess['contact'])}: {fmt_minutes(in_class)} of chapters, "
                 f"{fmt_minutes(max(spare, 0))} for discussion | "
                 f"{docs(sess.get('homework', [])) or '-'}"
-                f"{f' ({fmt_minutes(home)})' if home else ''} | {sess.get('before', '-')} |")
+                f"{f'<br>in all {fmt_minutes(home)}' if len(sess.get('homework', [])) > 1 else ''}"
+                f" | {sess.get('before', '-')} |")
         contact = sum(s["contact"] for s in sessions)
         home = sum(r[2] for r in planned)
         lines += ["", f"In all: {len(sessions)} sessions, {fmt_minutes(contact)} of contact "

@@ -30,6 +30,7 @@ from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
 FOLDERS = {"student": "_colab", "teacher": "_teacher"}
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 COLAB_SETUP = '''\
 # Set-up for Colab and other fresh environments: install gtp {version}, the version of the
@@ -205,9 +206,10 @@ def executed(app, docname):
     import jupytext
     from jupyter_cache import get_cache
     nb = jupytext.read(app.env.doc2path(docname))
-    path = app.env.mystnb_config.execution_cache_path
+    # myst-nb's default cache folder when the book names none (Jupyter Book does)
+    path = app.env.mystnb_config.execution_cache_path or Path(app.outdir).parent / ".jupyter_cache"
     try:
-        return get_cache(path).merge_match_into_notebook(nb)[1] if path else nb
+        return get_cache(path).merge_match_into_notebook(nb)[1]
     except KeyError:
         return nb
 
@@ -218,6 +220,9 @@ def edition(nb, app, docname, which, requirement, version):
     out = mj.convert(portable(copy.deepcopy(nb), requirement, version),
                      SphinxLinks(app, docname), glue, which, where=docname)
     out.metadata.pop("widgets", None)       # the live widgets' state: no kernel behind it
+    for cell in out.cells:                  # a panel's output is dead without its kernel:
+        if cell.cell_type == "code":        # the reader runs the cell to get the live panel
+            cell.outputs = [o for o in cell.get("outputs", []) if WIDGET not in o.get("data", {})]
     return out
 
 

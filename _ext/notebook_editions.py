@@ -222,8 +222,25 @@ def edition(nb, app, docname, which, requirement, version):
     out.metadata.pop("widgets", None)       # the live widgets' state: no kernel behind it
     for cell in out.cells:                  # a panel's output is dead without its kernel:
         if cell.cell_type == "code":        # the reader runs the cell to get the live panel
-            cell.outputs = [o for o in cell.get("outputs", []) if WIDGET not in o.get("data", {})]
+            cell.outputs = [frozen(o) for o in cell.get("outputs", [])
+                            if WIDGET not in o.get("data", {})]
     return out
+
+
+TWIN_IMG = re.compile(r'<img class="gtp-twin-frame" src="(?P<src>[^"]+)" alt="(?P<alt>[^"]*)">')
+
+
+def frozen(output):
+    """A panel's static twin (its frames and the site's script) as its first frame only:
+    without the web site's script the other frames are dead weight in a notebook."""
+    html = output.get("data", {}).get("text/html", "")
+    if "gtp-twin-data" not in html:
+        return output
+    frame = TWIN_IMG.search(html)
+    output = copy.deepcopy(output)
+    output["data"] = {"text/html": (f'<img src="{frame["src"]}" alt="{frame["alt"]}">' if frame
+                                    else ""), "text/plain": "(run the cell for the live panel)"}
+    return output
 
 
 def write(nb, dest):

@@ -172,3 +172,53 @@ def test_copy_mathjax(tmp_path):
     fonts = list((dest / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
     assert len(fonts) > 10
     assert (dest / "input" / "tex" / "extensions").is_dir()
+
+
+def test_course_plan_is_checked_and_timed():
+    known = {"a": 30, "b": 45, "c": 20}
+    plan = course_path.parse_plan(
+        "- {title: One, contact: 90, class: [a, b], homework: [c]}\n"
+        "- {title: Two, contact: 60, class: [c]}", known)
+    rows = course_path.plan_rows(plan, known)
+    assert [(r[1], r[2], r[3]) for r in rows] == [(75, 20, 15), (20, 0, 40)]
+    for text, match in [("- {title: X, contact: 60, class: [zz]}", "lists 'zz'"),
+                        ("- {title: X, class: [a]}", "has no 'contact'"),
+                        ("just text", "YAML list")]:
+        with pytest.raises(ValueError, match=match):
+            course_path.parse_plan(text, known)
+
+
+def test_course_page_plans_every_chapter_once():
+    import re
+    text = (ROOT / "book" / "course.md").read_text()
+    body = text.split("```{course-plan}", 1)[1].split("```", 1)[0]
+    plan = course_path.parse_plan(body, {d[:-3] for d in notebook_chapters()})
+    planned = [d for s in plan for d in s["class"] + s.get("homework", [])]
+    assert sorted(planned) == sorted(d[:-3] for d in notebook_chapters())
+    assert len(plan) == 4 and sum(s["contact"] for s in plan) == 480     # two weeks, 2 x 2 h
+    assert re.search(r"^- book/course$", "\n".join(
+        ln.strip().replace("file: ", "") for ln in (ROOT / "_toc.yml").read_text().split("\n")), re.M)
+
+
+class _Config:
+    html_theme_options = {"repository_url": "https://github.com/org/repo", "repository_branch": "main",
+                          "launch_buttons": {"colab_url": "https://colab.research.google.com"}}
+    gtp_colab_branch = "gh-pages"
+    gtp_site_url = ""
+    html_baseurl = ""
+
+
+def test_buttons_open_the_student_edition():
+    from urllib.parse import parse_qs, unquote, urlparse
+    cfg = _Config()
+    assert notebook_editions.colab_url(cfg, "book/workshop") == \
+        "https://colab.research.google.com/github/org/repo/blob/gh-pages/_colab/book/workshop.ipynb"
+    assert notebook_editions.colab_url(cfg, "book/workshop", "teacher").endswith("/_teacher/book/workshop.ipynb")
+    binder = notebook_editions.gitpuller_url("https://mybinder.org", cfg, "book/workshop", binder=True)
+    assert binder.startswith("https://mybinder.org/v2/gh/org/repo/main?urlpath=git-pull")
+    inner = parse_qs(urlparse(unquote(binder.split("urlpath=", 1)[1])).query)
+    assert inner == {"repo": ["https://github.com/org/repo"], "branch": ["gh-pages"],
+                     "targetpath": ["gtp-book"], "urlpath": ["lab/tree/gtp-book/_colab/book/workshop.ipynb"]}
+    hub = notebook_editions.gitpuller_url("https://hub.example.org/", cfg, "book/x")
+    assert hub.startswith("https://hub.example.org/hub/user-redirect/git-pull?repo=")
+    assert notebook_editions.site_url(cfg) == "https://org.github.io/repo/"

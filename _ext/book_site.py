@@ -104,7 +104,7 @@ def drop_widget_state(app, pagename, templatename, context, doctree):
 def report_twins(app, exc):
     """build-finished: print the size of every page with twins; a budget overrun warns."""
     if exc is None and app.builder.format == "html":
-        from gtp.twins import site_report
+        from gtp.book.twins import site_report
         lines, problems = site_report(app.outdir)
         for line in lines:
             LOGGER.info(line)

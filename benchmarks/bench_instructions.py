@@ -30,7 +30,7 @@ def worker(which, sizes, rule, batch, n, old_dir):
     if which == "old":
         from old_fast import FastNet
     else:
-        from gtp.fast import FastNet
+        from gtp.engine.kernels import FastNet
     rng = np.random.default_rng(0)
     X = rng.random((n, sizes[0]), dtype=np.float32)
     y = rng.integers(0, sizes[-1], n)

@@ -18,9 +18,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import gtp  # noqa: E402
-from gtp import learning_rules as LR  # noqa: E402
-from gtp.fast import FastNet  # noqa: E402
-from gtp.train import TrainConfig, state_rng  # noqa: E402
+from gtp.engine import rules as LR
+from gtp.engine.kernels import FastNet  # noqa: E402
+from gtp.engine.training import TrainConfig, state_rng  # noqa: E402
 
 
 def per_example(sizes, rule, n, batch=1, passes=3):

@@ -30,8 +30,8 @@ import time
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
-from gtp import runner  # noqa: E402
-from gtp.train import TrainConfig  # noqa: E402
+from gtp.engine.training import TrainConfig  # noqa: E402
+from gtp.experiments import dask_runner as runner  # noqa: E402
 
 
 def tasks(folder, n, n_train, epochs):

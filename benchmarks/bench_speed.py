@@ -52,8 +52,8 @@ import numpy as np  # noqa: E402  (after the thread settings)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import gtp  # noqa: E402
-from gtp.fast import FastNet  # noqa: E402
-from gtp.results import cpu_model  # noqa: E402
+from gtp.engine.kernels import FastNet  # noqa: E402
+from gtp.engine.records import cpu_model  # noqa: E402
 
 try:
     import torch  # noqa: E402

@@ -26,7 +26,7 @@ module next to the paper:
 ``widgets``
 ===================  ======================================================
 """
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def check_version(expected):
@@ -45,27 +45,13 @@ def check_version(expected):
     return __version__
 
 
-def results_root():
-    """Folder of the book's committed results (``table1/``, ``sensitivity/``, ...).
-
-    The checkout's ``results/`` when ``gtp`` runs from the book's repository (``make
-    setup``, the book build); otherwise the copy shipped inside the installed package
-    (``gtp/_results``, see ``setup.py``), as on Colab, where only the notebook is opened.
-    """
-    import os
-    here = os.path.dirname(os.path.abspath(__file__))
-    checkout = os.path.dirname(here)
-    if os.path.isfile(os.path.join(checkout, "pyproject.toml")) and \
-            os.path.isdir(os.path.join(checkout, "results")):
-        return os.path.join(checkout, "results")
-    return os.path.join(here, "_results")
 
 
-from ._checks import DivergenceError
-from .activations import get_activation, relu, relu_prime, resolve_activations, sigmoid, sigmoid_prime
-from .init import init_weights, layer_variances, uncertainty, weight_var
-from .network import accuracy, forward, one_hot, predict, quadratic_cost
-from .rules import (
+from .maths.activations import get_activation, relu, relu_prime, resolve_activations, sigmoid, sigmoid_prime
+from .maths.initialisation import init_weights, layer_variances, uncertainty, weight_var
+from .maths.network import accuracy, forward, one_hot, predict, quadratic_cost
+from .maths.targets import euler_target, local_cost, local_cost_grad, targets
+from .maths.updates import (
     apply_updates,
     backprop_gradients,
     backprop_step,
@@ -74,7 +60,7 @@ from .rules import (
     gtp_updates,
     local_deltas,
 )
-from .targets import euler_target, local_cost, local_cost_grad, targets
+from .maths.validation import DivergenceError
 
 __all__ = [
     "DivergenceError", "__version__", "check_version", "results_root",

@@ -19,10 +19,9 @@ import argparse
 import sys
 import time
 
-from . import report
-from .paper import RESULTS_ROOT
-from .reproduce import DEFAULT_ROOT, VARIANTS, build_jobs, run_jobs
-from .results import atomic_write
+from .engine.records import RESULTS_ROOT, atomic_write
+from .experiments.protocol_v1 import DEFAULT_ROOT, VARIANTS, build_jobs, run_jobs
+from .reports import protocol_report as report
 
 
 def _log(message):
@@ -117,7 +116,7 @@ def _parser():
     dask_options(q)
     q.set_defaults(func=main_search)
 
-    from .learning_rules import get_rule, rule_names
+    from .engine.rules import get_rule, rule_names
     searchable = [n for n in rule_names() if get_rule(n).search is not None]
 
     def protocol_options(v, rules_default, rules_help):
@@ -143,7 +142,7 @@ def _parser():
     common(v, RESULTS_ROOT)
     protocol_options(v, None, f"rules to run (default: GTP and backprop; any of {searchable})")
 
-    from .protocol import RELATIVES
+    from .experiments.protocol_v2 import RELATIVES
     w = sub.add_parser("relatives", help="the v2 protocol for GTP's relatives (FA, DFA, DTP, "
                                          "TP) on their rows, into results/relatives/")
     common(w, RESULTS_ROOT)
@@ -163,7 +162,7 @@ def _parser():
     t.add_argument("--dry-run", action="store_true", help="list the cells still to run")
     t.set_defaults(func=main_twins_precompute)
 
-    from .relatives_runs import DEFAULT_ROOT as ANGLES_ROOT
+    from .experiments.relatives_angles import DEFAULT_ROOT as ANGLES_ROOT
     a = sub.add_parser("relatives-angles", help="the book's short runs of every rule on MNIST "
                                                 "784-100-100-10 (angles to backprop), into "
                                                 "results/relatives/angles/")
@@ -174,14 +173,14 @@ def _parser():
 
 
 def _diagnostics(args):
-    from .diagnostics import run
+    from .experiments.diagnostics_runs import run
     path = run(args.root, log=_log)
     print(f"wrote {path}")
     return 0
 
 
 def main_twins_precompute(args):
-    from . import panel_runs
+    from .experiments import panel_runs
     if args.dry_run:
         for tau, eta in panel_runs.missing_cells(root=args.root):
             print(panel_runs.cell_path(tau, eta, args.root))
@@ -193,12 +192,12 @@ def main_twins_precompute(args):
 
 
 def _relatives_angles(args):
-    from .relatives_runs import main
+    from .experiments.relatives_angles import main
     return main(["--root", args.root])
 
 
 def _protocol(args):
-    from .protocol import main_protocol  # imports Dask only for this command
+    from .experiments.protocol_v2 import main_protocol  # imports Dask only for this command
     return main_protocol(args)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import gtp
-from gtp import decomposition as dec
+from gtp.maths import decomposition as dec
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 

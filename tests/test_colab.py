@@ -214,7 +214,8 @@ def test_chapters_glue_only_through_gtp_book():
 
 def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatch):
     import gtp
-    from gtp import reproduce, sensitivity
+    from gtp.experiments import protocol_v1 as reproduce
+    from gtp.experiments import sensitivity_grids as sensitivity
     assert Path(gtp.results_root()) == ROOT / "results"
     assert Path(reproduce.DEFAULT_ROOT) == Path(sensitivity.DEFAULT_ROOT) == ROOT / "results" / "v1"
     # The same module installed elsewhere (no pyproject.toml beside the package folder).

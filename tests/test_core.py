@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp.targets import euler_target
+from gtp.maths.targets import euler_target
 
 ACTS = ["sigmoid", "relu", "paper"]
 

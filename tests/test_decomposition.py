@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import decomposition as D
+from gtp.maths import decomposition as D
 
 SIZES = [[6, 5, 3], [6, 5, 4, 3], [7, 6, 5, 4, 3, 2]]
 

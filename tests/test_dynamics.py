@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import dynamics as dyn
+from gtp.maths import dynamics as dyn
 
 
 def test_integrator_matches_closed_forms():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import exercises as ex
+from gtp.book import exercises as ex
 
 # --- reference solutions, written independently of gtp's implementations -------------
 

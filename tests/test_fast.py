@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp.fast import FastNet
+from gtp.engine.kernels import FastNet
 
 SIZES = [12, 9, 7, 5]            # two hidden layers, so targets chain through layers
 N = 100

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import init
+from gtp.maths import initialisation as init
 
 
 def test_uncertainty_is_a_density_with_mean_half_and_variance_one_twentieth():

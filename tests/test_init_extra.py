@@ -7,7 +7,7 @@ import pytest
 from numpy.polynomial.hermite_e import hermegauss
 
 import gtp
-from gtp import init
+from gtp.maths import initialisation as init
 
 UNIFORM_SQ = 1 / 4 + 1 / 12        # E[x^2] for x ~ Uniform(0, 1)
 EXACT_HALF = (1 / 2, 1 / 20)

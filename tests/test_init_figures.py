@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from gtp import init
-from gtp.figures import initialisation as F
+from gtp.book import figures_initialisation as F
+from gtp.maths import initialisation as init
 
 SIZES = [30, 40, 40, 40, 5]
 

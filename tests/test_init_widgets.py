@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from gtp import init
-from gtp.widgets import initialisation as w
+from gtp.book import panels_initialisation as w
+from gtp.maths import initialisation as init
 
 
 @pytest.fixture(scope="module")

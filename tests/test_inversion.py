@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import dynamics
-from gtp import inversion as inv
+from gtp.maths import dynamics
+from gtp.maths import inversion as inv
 
 
 def layer(n_in, n_out, seed=0):

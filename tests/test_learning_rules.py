@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import gtp
-from gtp import learning_rules as LR
-from gtp import report
-from gtp.fast import FastNet
-from gtp.train import TrainConfig, state_rng, train
+from gtp import reports as report
+from gtp.engine import rules as LR
+from gtp.engine.kernels import FastNet
+from gtp.engine.training import TrainConfig, state_rng, train
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,10 +17,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from gtp.widgets import base  # noqa: E402
-from gtp.widgets import initialisation as wi  # noqa: E402
-from gtp.widgets import theory as wt  # noqa: E402
-from gtp.widgets import training as T  # noqa: E402
+from gtp.book import panel_base as base
+from gtp.book import panels_initialisation as wi
+from gtp.book import panels_theory as wt
+from gtp.book import panels_training as T
 
 PAPER_TAUS = (400.0, 100.0, 50.0, 25.0)
 PAPER_ETAS = (0.01, 0.001, 0.0005, 0.0001, 2.5e-05, 5e-06)
@@ -65,7 +65,7 @@ def in_two_threads(first, second, rounds):
 def test_is_blank_tells_blank_from_drawn():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    from gtp.figures.style import png_bytes
+    from gtp.book.figure_style import png_bytes
     assert not is_blank(png_bytes(fig))
     empty = io.BytesIO()
     Image.new("RGBA", (20, 10), (0, 0, 0, 0)).save(empty, format="png")
@@ -73,7 +73,7 @@ def test_is_blank_tells_blank_from_drawn():
 
 
 def test_one_figure_factory_and_one_encoder():
-    from gtp.figures.style import COLUMN_WIDTH, figure, png_bytes
+    from gtp.book.figure_style import COLUMN_WIDTH, figure, png_bytes
     before = set(plt.get_fignums())
     fig, ax = figure(height=2.0, pyplot=False)               # what a panel redraws
     assert set(plt.get_fignums()) == before and tuple(fig.get_size_inches()) == (COLUMN_WIDTH, 2.0)

@@ -6,11 +6,11 @@ import os
 import numpy as np
 import pytest
 
-from gtp import protocol as P
-from gtp import report
-from gtp import reproduce as rp
+from gtp import reports as report
 from gtp.__main__ import main
-from gtp.runner import run, toy_splits
+from gtp.experiments import protocol_v1 as rp
+from gtp.experiments import protocol_v2 as P
+from gtp.experiments.dask_runner import run, toy_splits
 
 ROWS = [rp.Row(1, "synth", (12, 6, 3), 90.0, 4.0, 0.5),
         rp.Row(1, "synth", (12, 6, 5, 3), 91.0, 2.0, 0.5)]

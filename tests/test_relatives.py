@@ -10,17 +10,17 @@ import pytest
 from synthetic_data import D, K, splits
 
 import gtp
-from gtp import learning_rules as LR
-from gtp import protocol as P
-from gtp import relatives as RL
-from gtp import reproduce as rp
 from gtp.__main__ import main
-from gtp.activations import sigmoid
-from gtp.fast import FastNet
-from gtp.network import forward
-from gtp.paper import RESULTS_ROOT
-from gtp.rules import backprop_deltas, backprop_step, cosine
-from gtp.train import TrainConfig, load_checkpoint, state_rng, train
+from gtp.engine import rules as LR
+from gtp.engine.kernels import FastNet
+from gtp.engine.records import RESULTS_ROOT
+from gtp.engine.training import TrainConfig, load_checkpoint, state_rng, train
+from gtp.experiments import protocol_v1 as rp
+from gtp.experiments import protocol_v2 as P
+from gtp.maths import relatives_maths as RL
+from gtp.maths.activations import sigmoid
+from gtp.maths.network import forward
+from gtp.maths.updates import backprop_deltas, backprop_step, cosine
 
 RELATIVES = ("fa", "dfa", "dtp", "tp")
 
@@ -262,7 +262,7 @@ def test_angles_to_backprop(data):
     assert rec["epochs"][-1]["angle"][-1] < 1e-12           # exactly backprop's output update
     assert RL.angle([1.0, 0.0], [1.0, 1e-9]) == pytest.approx(np.degrees(1e-9), rel=1e-6)
     assert RL.angle([1.0, 0.0], [-1.0, 0.0]) == 180.0 and RL.angle([0.0], [1.0]) is None
-    from gtp.relatives_results import angle_curves
+    from gtp.reports.relatives_report import angle_curves
     old = dict(rec, epochs=[{k: v for k, v in e.items() if k != "angle"} for e in rec["epochs"]])
     for a, b in zip(angle_curves(old)["angle"], angle_curves(rec)["angle"]):
         assert a == pytest.approx(b, abs=1e-5)
@@ -327,7 +327,7 @@ def test_relatives_cli_budget_dry_run(tmp_path, capsys):
 
 def test_relatives_protocol_runs_end_to_end(tmp_path):
     """The whole protocol for two relatives on a tiny synthetic row, 2 workers."""
-    from gtp.runner import run, toy_splits
+    from gtp.experiments.dask_runner import run, toy_splits
     rows = [rp.Row(1, "synth", (12, 6, 5, 3), 91.0, 2.0, 0.5)]
     tiny = {"n_train": 200, "trials": 3, "keep": 1, "rung_epochs": (1, 2)}
     plan = P.Protocol(rows, root=str(tmp_path), rules=("dfa", "dtp"), seeds=(0,), epochs=2,

@@ -12,12 +12,12 @@ import pytest  # noqa: E402
 from test_panel_widgets import in_two_threads, is_blank, record_images  # noqa: E402
 from test_training_widgets import synthetic  # noqa: E402
 
-from gtp import relatives_runs as RR  # noqa: E402
-from gtp import twins  # noqa: E402
-from gtp.exercises import check_fa_delta  # noqa: E402
-from gtp.figures import relatives as F  # noqa: E402
-from gtp.learning_rules import get_rule  # noqa: E402
-from gtp.widgets import relatives as W  # noqa: E402
+from gtp.book import figures_relatives as F
+from gtp.book import panels_relatives as W
+from gtp.book import twin_specs, twins
+from gtp.book.exercises import check_fa_delta  # noqa: E402
+from gtp.engine.rules import get_rule  # noqa: E402
+from gtp.experiments import relatives_angles as RR
 
 DATA = synthetic(n_train=300, n_val=100, n_test=100)
 
@@ -114,7 +114,7 @@ def test_figures_draw_angles_and_curves():
 
 def test_twin_default_frame_is_the_live_panels_figure():
     panel = W.RelativesPanel(threaded=False)
-    spec = twins.relatives_spec(panel)
+    spec = twin_specs.relatives_spec(panel)
     assert spec.defaults == {"rule": "fa", "eta": 0.1}
     fr = spec.frame(spec.defaults)
     panel.start()                                          # trains the default run live
@@ -164,7 +164,7 @@ def test_relatives_panel_from_two_threads():
 
 
 def test_fa_delta_checker_accepts_the_rule_and_names_mistakes():
-    from gtp.activations import sigmoid, sigmoid_prime
+    from gtp.maths.activations import sigmoid, sigmoid_prime
     assert check_fa_delta(lambda B, d, z: (B @ d) * sigmoid_prime(z)).passed
     fb = check_fa_delta(lambda B, d, z: B @ d)
     assert not fb.passed and "f'(z) is missing" in " ".join(fb.messages)

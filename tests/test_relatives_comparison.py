@@ -8,9 +8,9 @@ import os
 import numpy as np
 import pytest
 
-from gtp import protocol as P
-from gtp import relatives_results as RR
-from gtp.figures import relatives as F
+from gtp.book import figures_relatives as F
+from gtp.experiments import protocol_v2 as P
+from gtp.reports import relatives_report as RR
 
 RULES = ("fa", "dfa", "dtp", "tp")
 ALL = ("gtp", "backprop") + RULES

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from gtp import paper, report
-from gtp import results as R
+from gtp import reports as report
+from gtp.engine import records as R
+from gtp.maths import paper
 
 
 def record(path, dataset, sizes, rule, seed, acc, status="finished", variant="printed", table=1):

@@ -5,10 +5,11 @@ import os
 import numpy as np
 import pytest
 
-from gtp import paper, report
-from gtp import reproduce as rp
-from gtp import results as R
+from gtp import reports as report
 from gtp.__main__ import main
+from gtp.engine import records as R
+from gtp.experiments import protocol_v1 as rp
+from gtp.maths import paper
 
 
 def test_rows_are_the_papers_tables():
@@ -70,7 +71,7 @@ def fake_data(dataset):
 @pytest.fixture(scope="module")
 def dask_client():
     """One 2-worker LocalCluster for the module (starting one per run_jobs call is slow)."""
-    from gtp import runner
+    from gtp.experiments import dask_runner as runner
     client = runner.connect(n_workers=2, dashboard=False)
     yield client
     runner._close(client)
@@ -78,7 +79,7 @@ def dask_client():
 
 @pytest.fixture
 def tiny(monkeypatch, dask_client):
-    from gtp import runner
+    from gtp.experiments import dask_runner as runner
     monkeypatch.setattr(runner, "connect", lambda *a, **k: dask_client)
     monkeypatch.setattr(runner, "_close", lambda client: None)
     monkeypatch.setattr(paper, "ROWS", ROWS)

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from gtp import runner
-from gtp.train import TrainConfig, load_checkpoint
+from gtp.engine.training import TrainConfig, load_checkpoint
+from gtp.experiments import dask_runner as runner
 
 DATA = runner.toy_splits                                      # 400 training examples
 LONG = functools.partial(runner.toy_splits, n_train=2000)     # about 0.1-0.3 s per epoch

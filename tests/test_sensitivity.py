@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-import gtp.sensitivity as S
-from gtp import runner
+import gtp.experiments.sensitivity_grids as S
+from gtp.experiments import dask_runner as runner
 
 
 def small_data(seed=0, n_in=20, n_train=300, n_val=100):
@@ -124,7 +124,7 @@ def test_run_all_runs_the_listed_grids(tmp_path, monkeypatch):
 
 def test_first_layer_signals_are_the_updates_and_gradients_norms():
     import gtp
-    from gtp.sensitivity import first_layer_signals, first_layer_study
+    from gtp.experiments.sensitivity_grids import first_layer_signals, first_layer_study
     rng = np.random.default_rng(0)
     X, y = rng.random((7, 12)), rng.integers(0, 3, 7)
     W = gtp.init_weights((12, 6, 3), rng=2)

@@ -5,8 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gtp import diagnostics, paper, protocol, report, reproduce, sensitivity
-from gtp import results as R
+from gtp import reports as report
+from gtp.engine import records as R
+from gtp.experiments import diagnostics_runs as diagnostics
+from gtp.experiments import protocol_v1 as reproduce
+from gtp.experiments import protocol_v2 as protocol
+from gtp.experiments import sensitivity_grids as sensitivity
+from gtp.maths import paper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,7 +193,7 @@ def _tiny_data(row, n_train=30, n_val=12):
 
 def test_hebbian_pull_is_the_ratio_of_the_decomposition_terms():
     from gtp import init_weights
-    from gtp.decomposition import zero_start_terms
+    from gtp.maths.decomposition import zero_start_terms
     W = init_weights([784, 100, 100, 10], "paper", rng=0)
     x, y = _tiny_data(DEEP)["validation"]
     h = diagnostics.hebbian_pull(W, x[:1], y[:1], 50.0, "paper")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-from gtp import dynamics  # noqa: E402
-from gtp.figures import theory as ft  # noqa: E402
+from gtp.book import figures_theory as ft
+from gtp.maths import dynamics
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +98,7 @@ def test_inversion_figures():
 def test_feedback_channels_draws_one_labelled_arrow_per_channel():
     from matplotlib.patches import FancyArrowPatch
 
-    from gtp import decomposition as dec
+    from gtp.maths import decomposition as dec
     chans = dec.feedback_channels(3)
     fig = ft.feedback_channels(chans, 3)
     ax = fig.axes[0]
@@ -110,7 +110,7 @@ def test_feedback_channels_draws_one_labelled_arrow_per_channel():
 
 
 def test_neuron_uncertainty_draws_sigmoid_and_density():
-    from gtp import init
+    from gtp.maths import initialisation as init
     fig = ft.neuron_uncertainty(init.uncertainty)
     ax, bx = fig.axes
     y = bx.lines[0].get_xdata()

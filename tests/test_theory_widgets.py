@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-from gtp import dynamics  # noqa: E402
-from gtp.widgets import theory as wt  # noqa: E402
+from gtp.book import panels_theory as wt
+from gtp.maths import dynamics
 
 
 @pytest.fixture

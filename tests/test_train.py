@@ -8,7 +8,7 @@ import pytest
 from synthetic_data import D, K, splits
 
 import gtp
-from gtp.train import (
+from gtp.engine.training import (
     StopTraining,
     TrainConfig,
     backprop_deltas,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import gtp.figures.training as F
-from gtp import report
+import gtp.book.figures_training as F
+from gtp import reports as report
 
 
 def entries(n=3, L=2, partial=False):

@@ -4,7 +4,7 @@ import threading
 import numpy as np
 import pytest
 
-from gtp.widgets import training as T
+from gtp.book import panels_training as T
 
 
 def synthetic(n_in=784, n_train=600, n_val=200, n_test=200, seed=0):

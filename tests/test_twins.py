@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gtp import twins
+from gtp.book import twin_specs, twins
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,9 +119,9 @@ def test_with_twin_adds_the_html_only_in_a_build(monkeypatch):
 
 # --------------------------------------------------------------------------- the panels
 def test_figure2_twin_default_frame_is_the_live_panel():
-    from gtp.widgets.theory import TargetConvergencePanel
+    from gtp.book.panels_theory import TargetConvergencePanel
     panel = TargetConvergencePanel(w=2.0, y_forward=0.1, label=0.8)
-    spec = twins.target_convergence_spec(panel)
+    spec = twin_specs.target_convergence_spec(panel)
     tau = spec.controls[0].values
     limit = spec.meta["limit"]
     for paper in (25.0, 50.0, 100.0):                       # the paper's values in range
@@ -136,18 +136,18 @@ def test_figure2_twin_default_frame_is_the_live_panel():
 
 
 def test_cosine_twin_default_frame_is_the_live_panel():
-    from gtp.widgets.theory import CosinePanel
+    from gtp.book.panels_theory import CosinePanel
     panel = CosinePanel(sizes=(30, 8, 8, 10), n_examples=2, tau=50.0, steps=1, start="zero")
-    spec = twins.cosine_spec(panel, taus=(1.0,), steps=(1,))
+    spec = twin_specs.cosine_spec(panel, taus=(1.0,), steps=(1,))
     fr = spec.frame(spec.defaults)
     assert np.array_equal(twins.decode_pixels(fr.png), twins.decode_pixels(panel.output.value))
     assert fr.key.endswith(", ".join(f"W_{k} {c:+.3f}" for k, c in enumerate(panel.cosines)))
 
 
 def test_initialisation_twin_default_frame_is_the_live_panel():
-    from gtp.widgets.initialisation import InitialisationPanel
+    from gtp.book.panels_initialisation import InitialisationPanel
     panel = InitialisationPanel(fan_in=40, depth=2)
-    spec = twins.initialisation_spec(panel, fan_ins=(10,), depths=(1,))
+    spec = twin_specs.initialisation_spec(panel, fan_ins=(10,), depths=(1,))
     assert spec.controls[0].values == (10, 40) and spec.controls[1].values == (1, 2)
     fr = spec.frame(spec.defaults)
     assert np.array_equal(twins.decode_pixels(fr.png), twins.decode_pixels(panel.output.value))
@@ -159,9 +159,9 @@ def test_initialisation_twin_default_frame_is_the_live_panel():
 
 
 def test_training_twin_default_frame_is_the_live_panel():
-    from gtp.widgets.training import TrainingPanel
+    from gtp.book.panels_training import TrainingPanel
     panel = TrainingPanel()
-    spec = twins.training_spec(panel)
+    spec = twin_specs.training_spec(panel)
     net = spec.controls[0]
     assert net.default == "mnist 784-100-10" and len(net.values) >= 6
     fr = spec.frame(spec.defaults)
@@ -178,11 +178,11 @@ def test_training_twin_default_frame_is_the_live_panel():
 
 
 def test_training_grid_twin_default_frame_is_the_live_panel():
-    from gtp import panel_runs
-    from gtp.paper import find_row
-    from gtp.widgets.training import TrainingPanel, make_config
+    from gtp.book.panels_training import TrainingPanel, make_config
+    from gtp.experiments import panel_runs
+    from gtp.maths.paper import find_row
     panel = TrainingPanel()
-    spec = twins.training_grid_spec(panel)
+    spec = twin_specs.training_grid_spec(panel)
     row = find_row("mnist", (784, 100, 10))
     assert spec.defaults == {"tau": panel.tau.value, "eta": panel.eta.value}
     assert (float(row.tau), float(row.eta)) == (panel.tau.value, panel.eta.value)
@@ -204,9 +204,9 @@ def test_training_grid_twin_default_frame_is_the_live_panel():
 def test_panel_runs_are_stored_for_every_cell_with_provenance():
     """results/twins holds a finished run of the panel's setting for every cell of the grid,
     on values the live sliders take, with per-layer cosines and provenance."""
-    from gtp import panel_runs
-    from gtp.paper import find_row
-    from gtp.widgets.training import DEFAULTS, TrainingPanel, make_config
+    from gtp.book.panels_training import DEFAULTS, TrainingPanel, make_config
+    from gtp.experiments import panel_runs
+    from gtp.maths.paper import find_row
     panel = TrainingPanel()
     row = find_row(DEFAULTS["dataset"], tuple(map(int, DEFAULTS["network"].split("-"))))
     assert float(row.tau) in panel_runs.TAUS and float(row.eta) in panel_runs.ETAS
@@ -232,7 +232,7 @@ def test_panel_runs_are_stored_for_every_cell_with_provenance():
 
 
 def test_panel_runs_precompute_writes_and_resumes(tmp_path):
-    from gtp import panel_runs
+    from gtp.experiments import panel_runs
     rng = np.random.default_rng(0)
     split = lambda n: (rng.random((n, 784)).astype(np.float32), rng.integers(0, 10, n))  # noqa: E731
     data = {"train": split(60), "validation": split(20), "test": split(20)}
@@ -253,9 +253,9 @@ def test_panel_runs_precompute_writes_and_resumes(tmp_path):
 
 
 def test_sensitivity_twin_of_per_layer_maps():
-    from gtp import sensitivity as sens
+    from gtp.experiments import sensitivity_grids as sens
     g = sens.load("mnist-784-100-100-10-sigmoid-per-layer-tau-eta0.001")
-    spec = twins.sensitivity_spec({"s": g}, paper=(50.0, 50.0), name="pl")
+    spec = twin_specs.sensitivity_spec({"s": g}, paper=(50.0, 50.0), name="pl")
     assert [c.name for c in spec.controls] == ["tau1", "tau2"]
     assert spec.defaults == {"tau1": 50.0, "tau2": 50.0}
     cell = next(c for c in g["cells"] if c["tau"] == [1.0, 400.0])
@@ -263,19 +263,19 @@ def test_sensitivity_twin_of_per_layer_maps():
     assert fr.key == f"validation accuracy {100 * cell['val_acc']:.1f}%"
     assert sens.find_cell(g, 1.0, 400.0) is cell and sens.find_cell(g, 400.0, 1.0) is not cell
     with pytest.raises(ValueError, match="one kind"):
-        twins.sensitivity_spec({"s": g, "m": sens.load("mnist-784-100-10-sigmoid")})
+        twin_specs.sensitivity_spec({"s": g, "m": sens.load("mnist-784-100-10-sigmoid")})
 
 
 def test_sensitivity_twin_reads_the_cell():
-    from gtp import sensitivity as sens
+    from gtp.experiments import sensitivity_grids as sens
     g = sens.load("mnist-784-100-10-sigmoid")
-    spec = twins.sensitivity_spec({"m": g}, paper=sens.paper_setting("mnist", (784, 100, 10)))
+    spec = twin_specs.sensitivity_spec({"m": g}, paper=sens.paper_setting("mnist", (784, 100, 10)))
     assert spec.defaults == {"tau": 400.0, "eta": 0.01}
     cell = next(c for c in g["cells"] if c["tau"] == 400.0 and c["eta"] == 0.01)
     assert spec.frame(spec.defaults).key == f"validation accuracy {100 * cell['val_acc']:.1f}%"
     # several maps: the cell's curve in each (no menu), its accuracy in each
     fashion = sens.load("fashion-mnist-784-100-10-sigmoid")
-    two = twins.sensitivity_spec({"m": g, "f": fashion})
+    two = twin_specs.sensitivity_spec({"m": g, "f": fashion})
     assert [c.name for c in two.controls] == [c.name for c in spec.controls] == ["tau", "eta"]
     other = next(c for c in fashion["cells"] if c["tau"] == 400.0 and c["eta"] == 0.01)
     fr = two.frame(two.defaults)
@@ -306,7 +306,7 @@ def test_site_report_applies_the_budgets(tmp_path):
 
 
 def test_stability_grid_twin_crosses_the_limit():
-    spec = twins.stability_grid_spec(w=2.0, y_forward=0.1, label=0.8)
+    spec = twin_specs.stability_grid_spec(w=2.0, y_forward=0.1, label=0.8)
     keys = {f: spec.frame({"fraction": f, "steps": 60}).key for f in (0.25, 1.1, 2.5)}
     assert "converged" in keys[0.25] and "oscillating" in keys[1.1] and "diverged" in keys[2.5]
 

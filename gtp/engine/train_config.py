@@ -1,0 +1,183 @@
+"""What defines a training run: ``TrainConfig`` (validated), the data splits it trains on,
+and the seeded streams of its example order and of a rule's state.
+
+Used by ``gtp.engine.training.train`` (which re-exports these names) and every experiment.
+"""
+import dataclasses
+
+import numpy as np
+
+from ..maths.activations import resolve_activations
+from ..maths.initialisation import SCHEMES
+from ..maths.targets import START_POINTS
+from .rules import get_rule, rule_names, studied
+
+__all__ = ["TrainConfig", "OPTIONAL", "ENGINES", "DTYPES", "load_splits", "prepare_data", "state_rng",
+           "epoch_order"]
+
+ENGINES = ("fast", "reference")
+DTYPES = ("float32", "float64")
+#: fields only some rules read (``Rule.hyper``); ``to_dict`` leaves them out while they are
+#: None, so the configs (and result files) of the other rules are as before they existed
+OPTIONAL = ("eta_hat", "eta_inv", "sigma")
+
+
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything that defines a training run (the record stores ``asdict`` of it).
+
+    dataset: "mnist" | "fashion-mnist" | "cifar-10" (or any name when ``data`` is given).
+    sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
+    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").
+    start: "zero" | "activation".  tau: scalar or one per
+    hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
+    weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
+    ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
+    all).  dtype: "float32" | "float64".  engine: "fast" | "reference".
+    n_eval_train: size of the fixed training subset evaluated after every epoch.
+    n_probe: number of validation examples in the probe batch of the cosines and angles (0:
+    none).  eta_hat, eta_inv, sigma: (difference) target propagation's top-target step,
+    inverse learning rate and corruption noise (``gtp.learning_rules.dtp``); None takes the
+    rule's default, and they are left out of ``to_dict`` while None.
+    """
+    dataset: str = "mnist"
+    sizes: tuple = (784, 100, 10)
+    acts: object = "paper"
+    rule: str = studied().name          # the registry's studied rule (GTP)
+    start: str = "zero"
+    tau: object = 400.0
+    eta: object = 0.01
+    steps: int = 1
+    epochs: int = 10
+    batch_size: int = 1
+    seed: int = 0
+    init: str = "paper"
+    n_train: object = None
+    dtype: str = "float32"
+    engine: str = "fast"
+    n_eval_train: int = 10000
+    n_probe: int = 256
+    eta_hat: object = None
+    eta_inv: object = None
+    sigma: object = None
+
+    def __post_init__(self):
+        self.sizes = tuple(int(s) for s in self.sizes)
+        if not isinstance(self.acts, str):
+            self.acts = list(self.acts)
+        for name in ("tau", "eta"):
+            v = getattr(self, name)
+            if v is not None and not np.isscalar(v):
+                setattr(self, name, [float(x) for x in v])
+            elif v is not None:
+                setattr(self, name, float(v))
+        if self.rule in rule_names():
+            for name, value in get_rule(self.rule).defaults:
+                if getattr(self, name) is None:
+                    setattr(self, name, value)
+        for name in OPTIONAL:
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, bool) and isinstance(v, (int, float, np.number)):
+                setattr(self, name, float(v))
+        self.validate()
+
+    def validate(self):
+        """Raise ValueError naming the field for an invalid configuration."""
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"sizes: expected at least two positive layer sizes, got {self.sizes}")
+        L = len(self.sizes) - 1
+        resolve_activations(self.acts, L)
+        choices = {"rule": rule_names(), "start": START_POINTS, "init": SCHEMES, "dtype": DTYPES,
+                   "engine": ENGINES}
+        for name, ok in choices.items():
+            if getattr(self, name) not in ok:
+                raise ValueError(f"{name}: expected one of {ok}, got {getattr(self, name)!r}")
+        for name in ("steps", "epochs", "batch_size", "seed", "n_eval_train", "n_probe"):
+            v = getattr(self, name)
+            lo = 0 if name in ("seed", "epochs", "n_eval_train", "n_probe") else 1
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ValueError(f"{name}: expected an integer >= {lo}, got {v!r}")
+        if self.n_train is not None and (not isinstance(self.n_train, (int, np.integer))
+                                         or self.n_train < 1):
+            raise ValueError(f"n_train: expected None or an integer >= 1, got {self.n_train!r}")
+        if get_rule(self.rule).uses("tau") and self.tau is None:
+            raise ValueError(f"tau: the rule {self.rule!r} needs a tau (scalar or one per hidden "
+                             f"layer)")
+        if self.eta is None:
+            raise ValueError("eta: expected a learning rate (scalar or one per weight matrix)")
+        rule = get_rule(self.rule)
+        for name in OPTIONAL:
+            v = getattr(self, name)
+            if not rule.uses(name):
+                continue
+            lo = "0" if name == "sigma" else "0 (exclusive)"
+            if not isinstance(v, float) or not np.isfinite(v) or v < 0 or (v == 0 and name != "sigma"):
+                raise ValueError(f"{name}: the rule {self.rule!r} needs a finite number >= {lo}, "
+                                 f"got {v!r}")
+
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        for name in OPTIONAL:
+            if d[name] is None:
+                del d[name]
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        """Build a config from a dict, ignoring unknown keys (forward compatibility)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+# --------------------------------------------------------------------------- data
+def load_splits(dataset, dtype=np.float32):
+    """Train, validation and test splits of a data set from ``gtp.data.load``.
+
+    Returns ``{"train": (X, y), "validation": (X, y), "test": (X, y)}`` with C-contiguous
+    inputs of ``dtype`` and int64 labels.
+    """
+    from .. import data  # imported here: only needed when the caller gives no data
+    return {split: data.load(dataset, split=split, dtype=dtype)
+            for split in ("train", "validation", "test")}
+
+
+def prepare_data(data, cfg):
+    """Check the data dict, cast it, and apply ``n_train``."""
+    dtype = np.dtype(cfg.dtype)
+    out = {}
+    for split in ("train", "validation", "test"):
+        if split not in data or data[split] is None:
+            if split == "test":
+                out[split] = None
+                continue
+            raise ValueError(f"data: missing the {split!r} split (a pair (X, y))")
+        X, y = data[split]
+        X = np.ascontiguousarray(X, dtype=dtype)
+        y = np.asarray(y).astype(np.int64)
+        if X.ndim != 2 or X.shape[1] != cfg.sizes[0] or len(y) != len(X):
+            raise ValueError(f"data[{split!r}]: expected X of shape (n, {cfg.sizes[0]}) and n "
+                             f"labels, got {X.shape} and {y.shape}")
+        if y.min() < 0 or y.max() >= cfg.sizes[-1]:
+            raise ValueError(f"data[{split!r}]: labels must lie in 0..{cfg.sizes[-1] - 1}")
+        out[split] = (X, y)
+    if cfg.n_train is not None:
+        X, y = out["train"]
+        out["train"] = (X[:cfg.n_train], y[:cfg.n_train])
+    return out
+
+
+def state_rng(seed):
+    """The generator of a rule's initial state (feedback matrices, inverses, the noise
+    generator): ``numpy.random.default_rng([seed, 0, 1])``, a stream that neither the
+    weights (``default_rng(seed)``) nor the epoch orders (``[seed, e]``, e >= 1) use.
+    (Not ``[seed, 0]``: ``SeedSequence`` pads its entropy with zeros, so ``[seed, 0]``
+    gives the weights' own stream, and feedback alignment's B would start equal to W^T.)"""
+    return np.random.default_rng([int(seed), 0, 1])
+
+
+def epoch_order(seed, epoch, n):
+    """The visiting order of epoch ``epoch`` (1, 2, ...): a permutation of range(n) drawn
+    from ``numpy.random.default_rng([seed, epoch])``."""
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)

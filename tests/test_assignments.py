@@ -60,10 +60,11 @@ def test_student_version_has_no_solutions(name):
     assert len(answers) >= 2
     assert all(re.search(r"^\s*\.\.\.\s*$", c.source, re.M) for c in answers)
     student_code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
-    for cell in solution.cells:                  # no line of a solution reaches the student
-        if "otter_answer_cell" in cell.metadata.get("tags", []):
-            body = [ln for ln in cell.source.split("\n")[1:] if ln.strip()]
-            assert body and not any(ln in student_code for ln in body), cell.source
+    for cell in answers:                         # no line of a solution reaches the student
+        head = cell.source.split("\n")[0]
+        solved = next(c.source for c in solution.cells if c.source.split("\n")[0] == head)
+        body = [ln for ln in solved.split("\n")[1:] if ln.strip() and "SOLUTION" not in ln]
+        assert body and not any(ln in student_code for ln in body), solved
     # the site hands out the student version
     assert (ROOT / "_build" / "html" / "_assignments" / f"{name}.ipynb").read_text() == \
         (dist / "student" / f"{name}.ipynb").read_text()
@@ -77,15 +78,16 @@ def test_otter_grades_answers_blanks_and_forwarding(name, tmp_path):
     dist = built(name)
     solution = nbformat.read(dist / "autograder" / f"{name}.ipynb", as_version=4)
     student = nbformat.read(dist / "student" / f"{name}.ipynb", as_version=4)
-    answers = [k for k, c in enumerate(solution.cells)
-               if "otter_answer_cell" in c.metadata.get("tags", [])]
+    heads = [c.source.split("\n")[0] for c in student.cells
+             if "otter_answer_cell" in c.metadata.get("tags", [])]
+    answers = [next(k for k, c in enumerate(solution.cells) if c.source.split("\n")[0] == h)
+               for h in heads]                  # the same answer cells, with the solutions
     head, body, forwarded = FORWARD[name]
     first, blank = answers[0], answers[1]
     assert solution.cells[first].source.startswith(head)
     solution.cells[first].source = body
     solution.cells[blank].source = next(c.source for c in student.cells
-                                        if c.source.split("\n")[0] ==
-                                        solution.cells[blank].source.split("\n")[0])
+                                        if c.source.split("\n")[0] == heads[1])
     scores = grade(dist, solution, tmp_path)
     questions = list(scores)
     assert len(questions) == len(answers) and questions[0] == forwarded

@@ -256,6 +256,13 @@ def export_editions(app, pagename, templatename, context, doctree):
     the student edition, and point the Colab and Binder buttons at it."""
     if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
         return
+    try:
+        site_url(app.config)
+    except ValueError as exc:               # a book without a web address: no editions
+        if not getattr(app, "gtp_no_site_told", False):
+            LOGGER.info(f"notebook editions skipped: {exc}")
+            app.gtp_no_site_told = True
+        return
     from gtp import __version__
     url, _ = repository(app.config)
     requirement = app.config.gtp_requirement or gtp_requirement(url, __version__,

@@ -89,7 +89,7 @@ lab: $(STAMP) $(LAB_SETTINGS)
 	$(PY) -m pytest -p no:cacheprovider tests/lab
 
 chapters: $(STAMP)
-	$(PY) tests/lab/chapters.py
+	$(PY) tests/lab/lab_form.py
 
 # The teaching kit, on the built book: every chapter's student and teacher edition (Colab,
 # Binder, download) run in a fresh venv holding only gtp and ipykernel, with no MyST left

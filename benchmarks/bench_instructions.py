@@ -1,4 +1,4 @@
-"""Instructions per training example of ``gtp.fast.FastNet`` against an earlier commit's.
+"""Instructions per training example of ``gtp.engine.kernels.FastNet`` against an earlier commit's.
 
     python benchmarks/bench_instructions.py [--base e9aebbb] [--n 1000] [--nets 784-100-10 ...]
 
@@ -8,11 +8,12 @@ counts executed instructions instead: the same binary, inputs and hash seed give
 count whatever else the machine does.  For each network, rule and batch size this runs the
 old and the new ``FastNet`` on the same random examples under callgrind, once without the
 training loop and once with it, and reports the difference per example and the ratio
-new/old.  The old ``FastNet`` is ``gtp/fast.py`` at ``--base``, imported beside the current
+new/old.  The old ``FastNet`` is ``gtp/engine/kernels.py`` at ``--base``, imported beside the current
 package (its relative imports made absolute).  Needs valgrind (Debian package ``valgrind``).
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,26 @@ def count(args):
     return int(line.split()[-1])
 
 
+#: where the flat modules that gtp/fast.py imported live since the package has wings
+FLAT = {"_checks": "maths.validation", "activations": "maths.activations", "targets": "maths.targets",
+        "network": "maths.network", "rules": "maths.updates", "learning_rules": "engine.rules",
+        "init": "maths.initialisation"}
+
+
+def old_fastnet(root, base):
+    """The source of ``FastNet`` at commit ``base`` with absolute imports of this checkout:
+    ``gtp/engine/kernels.py`` (or ``gtp/fast.py`` before the package had wings)."""
+    def show(path):
+        return subprocess.run(["git", "-C", root, "show", f"{base}:{path}"], capture_output=True, text=True)
+    new = show("gtp/engine/kernels.py")
+    if new.returncode == 0:
+        return new.stdout.replace("from ..", "from gtp.").replace("from .", "from gtp.engine.")
+    old = show("gtp/fast.py")
+    if old.returncode != 0:
+        raise SystemExit(f"--base {base}: neither gtp/engine/kernels.py nor gtp/fast.py exists there")
+    return re.sub(r"from \.(\w+)", lambda m: f"from gtp.{FLAT.get(m.group(1), m.group(1))}", old.stdout)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--base", default="e9aebbb", help="commit whose FastNet is the reference")
@@ -61,11 +82,9 @@ def main():
         which, net, rule, batch, n, old_dir = a.worker
         return worker(which, tuple(map(int, net.split("-"))), rule, int(batch), int(n), old_dir)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    old = subprocess.run(["git", "-C", root, "show", f"{a.base}:gtp/fast.py"], check=True,
-                         capture_output=True, text=True).stdout
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "old_fast.py"), "w") as f:
-            f.write(old.replace("from .", "from gtp."))
+            f.write(old_fastnet(root, a.base))
         print(f"instructions per example, FastNet at {a.base} (old) and in this checkout (new)")
         for net in a.nets:
             big = sum(int(s) for s in net.split("-")) > 1000

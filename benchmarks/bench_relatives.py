@@ -1,6 +1,6 @@
 """Seconds per training example of every rule of the registry relative to backprop's, with
-``gtp.fast.FastNet`` (float32, one BLAS thread), for ``gtp.protocol.RULE_COST`` (the budget
-of ``python -m gtp relatives --budget``).
+``gtp.engine.kernels.FastNet`` (float32, one BLAS thread), for ``gtp.experiments.protocol_v2.RULE_COST`` (the budget
+of ``python -m gtp status relatives``).
 
     python benchmarks/bench_relatives.py [--nets 784-500-500-10 784-500-500-500-10] [--n 2000]
 

@@ -1,15 +1,15 @@
-"""Throughput of the Dask job runner (gtp.runner): jobs per hour with 1 and 2 workers.
+"""Throughput of the Dask job runner (gtp.experiments.dask_runner): jobs per hour with 1 and 2 workers.
 
     python benchmarks/bench_runner.py [--jobs 8] [--n-train 4000] [--epochs 2] [--out r.json]
 
 Every job is the same small training run (GTP, 784-100-10, batch size 1, the synthetic
-data of ``gtp.runner.toy_splits`` with 784 inputs and 10 classes), so the job mix is
+data of ``gtp.experiments.dask_runner.toy_splits`` with 784 inputs and 10 classes), so the job mix is
 uniform.  For each worker count an embedded LocalCluster is started (its start-up time is
-reported apart), the jobs run through ``gtp.runner.run`` into a fresh folder, and the
+reported apart), the jobs run through ``gtp.experiments.dask_runner.run`` into a fresh folder, and the
 throughput is jobs / wall time of ``run`` after the cluster is up; the time spent inside
 training (the records' ``wall_time``) separates the runner's overhead from the CPU share
 the processes got.  The same jobs run once
-in this process through ``gtp.runner.execute`` as the no-Dask reference.
+in this process through ``gtp.experiments.dask_runner.execute`` as the no-Dask reference.
 
 ``--interleaved R`` then runs one job R times in each of three places, taking turns: this
 process, a plain spawned process (``concurrent.futures``) and a one-worker Dask cluster.

@@ -1,11 +1,11 @@
-"""Speed of the training engine: GTP (gtp.fast) against PyTorch backprop, same machine, same run.
+"""Speed of the training engine: GTP (gtp.engine.kernels) against PyTorch backprop, same machine, same run.
 
     python benchmarks/bench_speed.py [--threads 1] [--quick] [--out results.json]
 
 Measures, on random inputs in [0, 1] (speed does not depend on the data):
 
 1. batch 1: GTP (steps=1, zero start, float32, ReLU first layer + sigmoids) with
-   ``gtp.fast.FastNet``; our numpy backprop on the same path; PyTorch backprop SGD
+   ``gtp.engine.kernels.FastNet``; our numpy backprop on the same path; PyTorch backprop SGD
    (``nn.Linear(bias=False)`` layers, quadratic cost, ``loss.backward(); opt.step()``);
    the plain reference ``gtp.gtp_step`` (float32) for scale.  Networks 784-100-10,
    784-500-500-10, 3072-500-500-500-10.

@@ -1,30 +1,24 @@
 """gtp: the companion library of the interactive book on Gradient Target Propagation
 (T. Farias and J. Maziero, "Gradient target propagation", arXiv:1810.09284, 2018).
 
-The maths core is a handful of functions on lists of numpy arrays; open each
-module next to the paper:
+Five wings, imports pointing one way (book -> reports -> experiments -> engine -> maths
+and data; ``tests/test_layout.py``):
 
-===================  ======================================================
-``network``          eq. 1: forward pass, one-hot targets, quadratic cost
-``activations``      eq. 2: sigmoid (overflow-safe) and ReLU
-``targets``          eq. 3, 4, 32, Algorithm 1: hidden targets by Euler steps
-``rules``            eq. 5: GTP updates; backprop on the same cost
-``learning_rules``   the rule registry: one module per rule (label, colour, kernel)
-``relatives``        GTP's relatives: feedback alignment, direct feedback alignment,
-                     (difference) target propagation; the angle of any rule to backprop
-``init``             eq. 6-10, Appendix A: the uncertainty initialisation
-``dynamics``         eq. 3, Appendix B: exact target ODE, Euler stability
-``inversion``        Appendix C: why layers cannot be inverted
-``decomposition``    section 3.3, Appendix D: GTP = backprop - Hebbian
-``data``             MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
-``train``            training engine (``fast`` is its buffered float32 path)
-``paper``            section 4: the 16 rows of Tables 1-3, per-layer gains
-``reproduce``        runs the rows; ``results`` reads and writes result files
-``report``           result files -> tables, gaps, verdict data (and SUMMARY.md)
-``relatives_results``  the relatives' result files -> tables and angle curves
-``figures``,         the book's figures and interactive panels
-``widgets``
-===================  ======================================================
+===============  ==============================================================
+``maths``        the paper's maths, one module per idea, each citing its equation:
+                 ``network`` (eq. 1), ``activations`` (eq. 2), ``targets`` (eq. 3,
+                 4, 32), ``updates`` (eq. 5), ``initialisation`` (eq. 6-10),
+                 ``dynamics`` (App. B), ``inversion`` (App. C), ``decomposition``
+                 (App. D), ``relatives_maths``, ``paper`` (Tables 1-3)
+``data``         MNIST, Fashion-MNIST, CIFAR-10: download, cache, splits
+``engine``       the rule registry, fast kernels, ``train(TrainConfig(...))``
+``experiments``  every experiment as a description, run by one runner on Dask
+``reports``      result files -> tables, verdicts, ``results/SUMMARY.md``
+``book``         the chapters' figures, panels, static twins, exercises, glue
+===============  ==============================================================
+
+The maths functions are also here (``gtp.forward``, ``gtp.gtp_step``, ...);
+``gtp.train``, ``gtp.TrainConfig`` and ``gtp.results_root`` load the engine on first use.
 """
 from ._version import __version__
 
@@ -62,8 +56,21 @@ from .maths.updates import (
 )
 from .maths.validation import DivergenceError
 
+#: names loaded on first use, so that ``import gtp`` (and ``python -m gtp --help``) does not
+#: import the training engine
+_LAZY = {"train": "gtp.engine.training", "TrainConfig": "gtp.engine.training",
+         "results_root": "gtp.engine.records"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gtp' has no attribute {name!r}")
+
+
 __all__ = [
-    "DivergenceError", "__version__", "check_version", "results_root",
+    "DivergenceError", "__version__", "check_version", "results_root", "train", "TrainConfig",
     "sigmoid", "sigmoid_prime", "relu", "relu_prime", "get_activation", "resolve_activations",
     "forward", "predict", "one_hot", "quadratic_cost", "accuracy",
     "local_cost", "local_cost_grad", "euler_target", "targets",

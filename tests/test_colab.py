@@ -214,6 +214,7 @@ def test_chapters_glue_only_through_gtp_book():
 
 def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatch):
     import gtp
+    from gtp.engine import records
     from gtp.experiments import protocol_v1 as reproduce
     from gtp.experiments import sensitivity_grids as sensitivity
     assert Path(gtp.results_root()) == ROOT / "results"
@@ -221,7 +222,7 @@ def test_results_root_is_the_checkout_here_else_the_package(tmp_path, monkeypatc
     # The same module installed elsewhere (no pyproject.toml beside the package folder).
     pkg = tmp_path / "site-packages" / "gtp"
     pkg.mkdir(parents=True)
-    monkeypatch.setattr(gtp, "__file__", str(pkg / "__init__.py"))
+    monkeypatch.setattr(records, "__file__", str(pkg / "engine" / "records.py"))
     assert Path(gtp.results_root()) == pkg / "_results"
 
 

@@ -1,4 +1,4 @@
-"""gtp.decomposition: GTP = backprop + activity (anti-Hebbian) terms; the printed eq. 14, 51."""
+"""gtp.maths.decomposition: GTP = backprop + activity (anti-Hebbian) terms; the printed eq. 14, 51."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""gtp.dynamics: exact and fine solutions of the target ODE (eq. 3), Euler stability (eq. 32)."""
+"""gtp.maths.dynamics: exact and fine solutions of the target ODE (eq. 3), Euler stability (eq. 32)."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""The fast path (gtp.fast.FastNet) against the reference functions gtp.gtp_step and
+"""The fast path (gtp.engine.kernels.FastNet) against the reference functions gtp.gtp_step and
 gtp.backprop_step: same weights after 100 steps.
 
 Tolerances: float64, max |W_fast - W_ref| <= 1e-12 (only the order of floating-point

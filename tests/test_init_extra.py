@@ -1,4 +1,4 @@
-"""Initialisation beyond the core (gtp.init): exact moments, the exact variant of eq. 6,
+"""Initialisation beyond the core (gtp.maths.initialisation): exact moments, the exact variant of eq. 6,
 the wide-network prediction of every layer and Monte Carlo estimates with intervals."""
 from fractions import Fraction
 

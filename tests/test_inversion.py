@@ -1,4 +1,4 @@
-"""gtp.inversion: layer-by-layer inversion (Appendix C) against the target ODE (eq. 3)."""
+"""gtp.maths.inversion: layer-by-layer inversion (Appendix C) against the target ODE (eq. 3)."""
 import numpy as np
 import pytest
 

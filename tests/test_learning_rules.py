@@ -1,4 +1,4 @@
-"""The learning-rule registry (gtp.learning_rules) and CONTRIBUTING.md's worked example."""
+"""The learning-rule registry (gtp.engine.rules) and CONTRIBUTING.md's worked example."""
 import dataclasses
 import re
 import sys
@@ -62,8 +62,8 @@ def _example_module():
     """The readout rule exactly as CONTRIBUTING.md writes it, as a module of the package."""
     text = (ROOT / "CONTRIBUTING.md").read_text()
     code = re.search(r"```python\n(\"\"\"Readout-only.*?)```", text, re.S).group(1)
-    mod = types.ModuleType("gtp.learning_rules.readout")
-    mod.__package__ = "gtp.learning_rules"
+    mod = types.ModuleType("gtp.engine.rules.readout")
+    mod.__package__ = "gtp.engine.rules"
     exec(compile(code, "CONTRIBUTING.md", "exec"), mod.__dict__)
     return mod
 

@@ -1,4 +1,4 @@
-"""Protocol v2 (gtp.protocol): search space, seeded design, range extension, and the whole
+"""Protocol v2 (gtp.experiments.protocol_v2): search space, seeded design, range extension, and the whole
 plan on tiny synthetic rows through a real 2-worker LocalCluster."""
 import json
 import os
@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from gtp import reports as report
-from gtp.__main__ import main
+from gtp.cli import main
 from gtp.experiments import protocol_v1 as rp
 from gtp.experiments import protocol_v2 as P
+from gtp.experiments.budget import cost_per_example
 from gtp.experiments.dask_runner import run, toy_splits
+from gtp.experiments.search_design import _coord, n_train_full
 
 ROWS = [rp.Row(1, "synth", (12, 6, 3), 90.0, 4.0, 0.5),
         rp.Row(1, "synth", (12, 6, 5, 3), 91.0, 2.0, 0.5)]
@@ -34,7 +36,7 @@ def test_design_is_seeded_latin_hypercube_with_anchor():
     assert a[0] == {"tau": 400.0, "eta": 0.01, "gain": 0.0, "acts": "paper"}
     n = len(a)
     for name, (lo, hi, log) in ranges.items():      # one point per stratum (anchor aside)
-        strata = sorted(int((P._coord(p[name], log) - lo) / (hi - lo) * n) for p in a[1:])
+        strata = sorted(int((_coord(p[name], log) - lo) / (hi - lo) * n) for p in a[1:])
         assert len(set(strata)) == n - 1 and all(0 <= s < n for s in strata)
     assert {p["acts"] for p in a} == {"paper", "sigmoid"}
     assert P.design(row, "gtp", 2, ranges, acts="sigmoid", anchor=False)[0]["acts"] == "sigmoid"
@@ -148,7 +150,7 @@ def test_a_resumed_protocol_counts_what_is_finished(finished, capsys):
     n_jobs, cost = plan.counts()
     n_done, cost_done = plan.finished_trials()
     assert n_done == n_jobs - 2 * 2 * 2                      # every trial; the finals are skipped
-    assert cost_done == pytest.approx(sum(P.RULE_COST[r] * P._cost(row) * P.search_examples(row, plan.search)
+    assert cost_done == pytest.approx(sum(P.RULE_COST[r] * cost_per_example(row) * P.search_examples(row, plan.search)
                                           for row in ROWS for r in P.RULES))
     run(plan.ready, str(root / "ck"), n_workers=1, log=lambda m: None, progress=True, total=n_jobs,
         total_cost=cost, done=(n_done, cost_done))
@@ -171,25 +173,24 @@ def test_left_is_what_an_interrupted_protocol_still_has_to_run(finished, tmp_pat
     trials = os.path.join(cut.root, "search", "trials")
     name = sorted(n for n in os.listdir(trials) if n.startswith(f"synth-{ROWS[0].net}-gtp-r2-") and n.endswith("-e2.json"))[0]
     os.remove(os.path.join(trials, name))
-    final_cost = P.RULE_COST["backprop"] * P._cost(ROWS[1]) * P._n_train(ROWS[1]) * 3
+    final_cost = P.RULE_COST["backprop"] * cost_per_example(ROWS[1]) * n_train_full(ROWS[1]) * 3
     assert cut.left() == (2, pytest.approx(final_cost + cut._trial_cost(ROWS[0], "gtp", 1)))
 
 
 def test_cli_names_an_unreachable_scheduler(tmp_path, capsys):
-    assert main(["protocol", "--table", "1", "--root", str(tmp_path), "--no-progress",
+    assert main(["run", "v2", "--table", "1", "--root", str(tmp_path), "--no-progress",
                  "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]) == 2
     assert "tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not (tmp_path / "v2").exists()
 
 
 def test_cli_budget_and_dry_run(tmp_path, capsys):
-    assert main(["protocol", "--budget", "--root", str(tmp_path)]) == 0
+    assert main(["status", "v2", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "h of wall time" in out
     n_jobs, _ = P.Protocol(root=str(tmp_path)).counts()
-    assert f"still to run in {tmp_path}: {n_jobs} job(s)" in out
-    assert main(["protocol", "--table", "3", "--nets", "3072-100-10", "--root", str(tmp_path),
+    assert out.startswith("v2") and f"0/{n_jobs} jobs finished, {n_jobs} left (about " in out
+    assert main(["run", "v2", "--table", "3", "--nets", "3072-100-10", "--root", str(tmp_path),
                  "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "70 jobs in the protocol; ready now: 24" in out
+    assert "v2: 0 of 70 jobs finished; ready now: 24" in out
     assert "cifar-10-3072-100-10-backprop-r1-t11-e1" in out

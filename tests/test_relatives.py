@@ -1,4 +1,4 @@
-"""GTP's relatives (gtp.relatives, gtp.learning_rules fa/dfa/dtp/tp): what makes each rule
+"""GTP's relatives (gtp.maths.relatives_maths, gtp.engine.rules fa/dfa/dtp/tp): what makes each rule
 that rule, the fast kernels against the reference steps, the state through checkpoints,
 the angle to backprop, and the relatives' protocol runner."""
 import dataclasses
@@ -10,9 +10,10 @@ import pytest
 from synthetic_data import D, K, splits
 
 import gtp
-from gtp.__main__ import main
+from gtp.cli import main
 from gtp.engine import rules as LR
 from gtp.engine.kernels import FastNet
+from gtp.engine.probes import layer_angles
 from gtp.engine.records import RESULTS_ROOT
 from gtp.engine.training import TrainConfig, load_checkpoint, state_rng, train
 from gtp.experiments import protocol_v1 as rp
@@ -248,11 +249,11 @@ def test_angles_to_backprop(data):
     X, y = rng.random((16, D)), rng.integers(0, K, 16)
     c = cfg(rule="fa")
     W = gtp.init_weights(c.sizes, rng=4)
-    assert RL.layer_angles(W, X, y, cfg(rule="backprop")) == pytest.approx([0, 0, 0], abs=1e-12)
+    assert layer_angles(W, X, y, cfg(rule="backprop")) == pytest.approx([0, 0, 0], abs=1e-12)
     transposed = {f"B{l}": W[l].T.copy() for l in (1, 2)}
-    assert RL.layer_angles(W, X, y, c, transposed) == pytest.approx([0, 0, 0], abs=1e-12)
+    assert layer_angles(W, X, y, c, transposed) == pytest.approx([0, 0, 0], abs=1e-12)
     random_fb = LR.get_rule("fa").new_state(c.sizes, state_rng(0), c)
-    a = RL.layer_angles(W, X, y, c, random_fb)
+    a = layer_angles(W, X, y, c, random_fb)
     assert a[0] > 20 and a[1] > 20 and a[2] == pytest.approx(0, abs=1e-12)
     # GTP's angle is the arccos of the cosine the Training part records
     rec = train(cfg(rule="gtp", tau=5.0, epochs=2, acts="sigmoid"), data=data, progress=False)
@@ -305,24 +306,24 @@ def test_v2_designs_and_trial_configs_unchanged():
 
 
 def test_relatives_cli_budget_dry_run(tmp_path, capsys):
-    assert main(["relatives", "--budget", "--workers", "2"]) == 0
+    assert main(["status", "relatives", "--workers", "2"]) == 0
+    n = 4 * 4 * (2 * (12 + 4) + 3)
+    assert capsys.readouterr().out.startswith(f"relatives          {n}/{n}  jobs finished, 0 left; finished")
+    assert main(["run", "relatives", "--dry-run", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "4 row(s) x 4 rule(s) (fa, dfa, dtp, tp)" in out and "h of wall time" in out
-    assert main(["relatives", "--dry-run", "--root", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert f"{4 * 4 * (2 * (12 + 4) + 3)} jobs" in out
+    assert f"relatives: 0 of {n} jobs finished" in out
     assert "mnist-784-500-500-500-10-dtp-r1-t00-e1" in out and "backprop" not in out
     assert [(r.dataset, r.net) for r in P.relatives_rows()] == \
         [("mnist", "784-500-500-10"), ("mnist", "784-500-500-500-10"),
          ("fashion-mnist", "784-500-500-10"), ("cifar-10", "3072-500-500-10")]
-    assert main(["protocol", "--rules", "fa", "--table", "1", "--nets", "784-500-500-10",
-                 "--dry-run", "--root", str(tmp_path)]) == 0
-    assert "1 row(s)" not in capsys.readouterr().out
+    assert main(["run", "relatives", "--table", "1", "--nets", "784-500-500-10", "--dry-run",
+                 "--root", str(tmp_path)]) == 0
+    assert f"relatives: 0 of {4 * (2 * (12 + 4) + 3)} jobs finished" in capsys.readouterr().out
     b2 = P.budget(P.relatives_rows(), 2, ("dtp",))["total_core_s"]
     b1 = P.budget(P.relatives_rows(), 2, ("dfa",))["total_core_s"]
     assert b2 == pytest.approx(P.RULE_COST["dtp"] / P.RULE_COST["dfa"] * b1)
-    with pytest.raises(SystemExit):
-        main(["relatives", "--rules", "hebb", "--budget"])
+    assert main(["run", "relatives", "--nets", "784-100-10"]) == 2
+    assert "784-100-10 is not a network of 'relatives'" in capsys.readouterr().err
 
 
 def test_relatives_protocol_runs_end_to_end(tmp_path):

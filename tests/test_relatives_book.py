@@ -1,5 +1,5 @@
-"""The part "GTP among its relatives": its short runs (gtp.relatives_runs), figures
-(gtp.figures.relatives), live panel (gtp.widgets.relatives) and its static twin, and the
+"""The part "GTP among its relatives": its short runs (gtp.experiments.relatives_angles), figures
+(gtp.book.figures_relatives), live panel (gtp.book.panels_relatives) and its static twin, and the
 feedback-alignment exercise's checker."""
 import json
 
@@ -16,6 +16,7 @@ from gtp.book import figures_relatives as F
 from gtp.book import panels_relatives as W
 from gtp.book import twin_specs, twins
 from gtp.book.exercises import check_fa_delta  # noqa: E402
+from gtp.book.figure_style import png_bytes
 from gtp.engine.rules import get_rule  # noqa: E402
 from gtp.experiments import relatives_angles as RR
 
@@ -95,7 +96,7 @@ def test_committed_runs_cover_the_grid():
 def test_figures_draw_angles_and_curves():
     rec = RR.load("fa", 0.1)
     fig = F.run_figure(rec["epochs"], title="t")
-    assert not is_blank(twins.png_bytes(fig))
+    assert not is_blank(png_bytes(fig))
     lines = [ln for ln in fig.axes[1].lines if ln.get_label().startswith("$W_")]
     L = len(rec["epochs"][-1]["angle"])
     assert [ln.get_label() for ln in lines] == [f"$W_{{{l}}}$" for l in range(L - 1)] + [f"$W_{{{L - 1}}}$ (output: 0)"]
@@ -179,8 +180,10 @@ def test_fa_delta_checker_accepts_the_rule_and_names_mistakes():
 def test_cli_relatives_angles_skips_finished_runs(tmp_path, capsys):
     import shutil
 
-    from gtp.__main__ import main
+    from gtp.cli import main
+    (tmp_path / "relatives" / "angles").mkdir(parents=True)
     for rule, eta in RR.GRID:
-        shutil.copy(RR.run_path(rule, eta), tmp_path)
-    assert main(["relatives-angles", "--root", str(tmp_path)]) == 0
-    assert f"0 run(s) trained, {len(RR.GRID)} in the grid" in capsys.readouterr().out
+        shutil.copy(RR.run_path(rule, eta), tmp_path / "relatives" / "angles")
+    assert main(["run", "relatives-angles", "--root", str(tmp_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"relatives-angles: {len(RR.GRID)} of {len(RR.GRID)} jobs finished; ready now: 0" in out

@@ -1,4 +1,4 @@
-"""The equal-budget comparison of GTP's relatives (gtp.relatives_results and its figures) on
+"""The equal-budget comparison of GTP's relatives (gtp.reports.relatives_report and its figures) on
 synthetic final-run records written where the protocol writes them: which rows count as
 finished, the ranking and the verdict against backprop and GTP, the mean angle curves over
 the seeds, the tables and the figures."""
@@ -147,13 +147,19 @@ def test_figures_draw_every_row_with_runs(roots, summary):
 def test_cli_summary_prints_the_table_and_the_verdict(roots, tmp_path, capsys):
     """GTP's and backprop's numbers come from the committed v2 runs (MNIST 784-500-500-10 is
     finished there), the relatives' from --root."""
-    from gtp.__main__ import main
+    from gtp.cli import main
+    from gtp.engine.records import RESULTS_ROOT
     rel, _v2, rows = roots
-    assert main(["relatives", "--summary", "--root", rel]) == 0
+    top = tmp_path / "top"                 # a results folder: relatives/ from --root, v2/ committed
+    top.mkdir()
+    os.symlink(rel, top / "relatives")
+    os.symlink(os.path.join(RESULTS_ROOT, "v2"), top / "v2")
+    assert main(["summary", "relatives", "--root", str(top)]) == 0
     out = capsys.readouterr().out
     assert "Verdict (rows where every rule finished)" in out
     assert "| mnist | 784-500-500-10 | backprop " in out or "| mnist | 784-500-500-10 | FA " in out
-    assert main(["relatives", "--summary", "--root", str(tmp_path)]) == 0
+    (tmp_path / "empty" / "relatives").mkdir(parents=True)
+    assert main(["summary", "relatives", "--root", str(tmp_path / "empty")]) == 0
     assert "No row is finished for every rule yet." in capsys.readouterr().out
 
 

@@ -1,4 +1,4 @@
-"""Reports (gtp.report): result files -> tables, gaps, verdict data, summaries."""
+"""Reports (gtp.reports): result files -> tables, gaps, verdict data, summaries."""
 import numpy as np
 import pytest
 

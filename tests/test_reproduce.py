@@ -1,4 +1,4 @@
-"""The reproduction command (gtp.reproduce, gtp.results, python -m gtp) on tiny synthetic rows."""
+"""The reproduction command (gtp.experiments.protocol_v1, gtp.engine.records, python -m gtp) on tiny synthetic rows."""
 import json
 import os
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gtp import reports as report
-from gtp.__main__ import main
+from gtp.cli import main
 from gtp.engine import records as R
 from gtp.experiments import protocol_v1 as rp
 from gtp.maths import paper
@@ -173,10 +173,10 @@ def test_aggregate():
 
 
 def test_cli_summary_and_dry_run(tiny, tmp_path, capsys):
-    assert main(["reproduce", "--table", "1", "--seeds", "1", "--root", str(tmp_path),
-                 "--dry-run"]) == 0
-    out = capsys.readouterr().out
-    assert "would run synth-12-6-3-gtp-s0" in out and "(after its search)" in out
+    plan = rp.plan(str(tmp_path), design=dict(rp.V1_TABLES, tables=(1,), seeds=1))
+    todo = plan.pending()
+    assert "synth-12-6-3-gtp-s0" in todo and any(t.endswith("(after its search)") for t in todo)
+    assert plan.progress().finished == 0
     assert not (tmp_path / "table1").exists()
     assert main(["summary", "--table", "1", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out           # v2 beside v1: nothing run under either yet

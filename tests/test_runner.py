@@ -1,4 +1,4 @@
-"""gtp.runner on a real LocalCluster (2 worker processes on loopback) with tiny synthetic jobs:
+"""gtp.experiments.dask_runner on a real LocalCluster (2 worker processes on loopback) with tiny synthetic jobs:
 results are written, a worker killed mid-job leaves a bit-identical result, a second
 invocation skips finished jobs, an unreachable scheduler gives a clear error."""
 import functools

@@ -1,4 +1,4 @@
-"""The tau x eta sensitivity grids (gtp.sensitivity): files, resume, validation only."""
+"""The tau x eta sensitivity grids (gtp.experiments.sensitivity_grids): files, resume, validation only."""
 import json
 import os
 

@@ -1,4 +1,4 @@
-"""Protocol v2 against v1 (gtp.report.comparison_data, verdict, SUMMARY.md) and the v1 folder."""
+"""Protocol v2 against v1 (gtp.reports.comparison_data, verdict, SUMMARY.md) and the v1 folder."""
 import os
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def root(tmp_path):
     """A results folder: v1 with GTP printed on two rows, v2 with ROW finished for both rules
     (GTP 0.2 points below backprop, rising on 2 of 3 seeds, tau at an edge), DEEP with GTP's
     search finished and one seed done, backprop's search half way; nothing else."""
-    v1 = Path(paper.v1_root(str(tmp_path)))
+    v1 = Path(R.v1_root(str(tmp_path)))
     record(v1 / "table1" / "a.json", "mnist", (784, 100, 10), "gtp", 0, 0.30)
     record(v1 / "table1" / "b.json", "mnist", (784, 100, 10), "gtp", 1, 0.32)
     record(v1 / "table1" / "c.json", "mnist", (784, 100, 100, 10), "gtp", 0, 0.93)
@@ -160,8 +160,8 @@ def test_committed_summary_is_what_the_code_generates():
 
 def test_protocol_v1_lives_in_its_own_folder():
     v1 = ROOT / "results" / "v1"
-    assert Path(paper.V1_ROOT) == v1 == Path(paper.v1_root(str(ROOT / "results")))
-    # where `python -m gtp reproduce`, the searches and the sensitivity grids write ...
+    assert Path(R.V1_ROOT) == v1 == Path(R.v1_root(str(ROOT / "results")))
+    # where `python -m gtp run v1`, the searches and the sensitivity grids write ...
     assert Path(reproduce.DEFAULT_ROOT) == Path(sensitivity.DEFAULT_ROOT) == v1
     assert Path(sensitivity.grid_path("x")).parent == v1 / "sensitivity"
     # ... is where the readers look, and protocol v2 stays beside it
@@ -175,12 +175,14 @@ def test_protocol_v1_lives_in_its_own_folder():
 
 
 def test_command_line_roots():
-    from gtp.__main__ import _parser
-    p = _parser()
-    assert p.parse_args(["reproduce"]).root == paper.V1_ROOT
-    assert p.parse_args(["search"]).root == paper.V1_ROOT
-    for cmd in ("summary", "protocol", "diagnostics"):
-        assert p.parse_args([cmd]).root == paper.RESULTS_ROOT, cmd
+    """Every verb takes the results folder itself; each experiment finds its folder below it."""
+    from gtp.cli import parser
+    from gtp.experiments import catalogue
+    p = parser()
+    for argv in (["summary"], ["status"], ["run", "v1"], ["run", "v2"]):
+        assert p.parse_args(argv).root is None, argv         # None: R.RESULTS_ROOT
+    assert catalogue.make_plan("v1").root == R.V1_ROOT
+    assert catalogue.make_plan("v2").protocol.root == os.path.join(R.RESULTS_ROOT, "v2")
     assert os.path.basename(diagnostics.diagnostics_path()) == "diagnostics.json"
 
 

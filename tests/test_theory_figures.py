@@ -1,4 +1,4 @@
-"""gtp.figures.theory: each figure draws the data of the maths modules it claims to draw."""
+"""gtp.book.figures_theory: each figure draws the data of the maths modules it claims to draw."""
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np

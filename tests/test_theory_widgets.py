@@ -1,4 +1,4 @@
-"""gtp.widgets.theory: panels driven the way a reader drives them (set .value, .click())."""
+"""gtp.book.panels_theory: panels driven the way a reader drives them (set .value, .click())."""
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np

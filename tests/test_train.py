@@ -1,4 +1,4 @@
-"""The training engine gtp.train on small synthetic data (never the real data sets)."""
+"""The training engine gtp.engine.training on small synthetic data (never the real data sets)."""
 import json
 import os
 import threading
@@ -11,13 +11,13 @@ import gtp
 from gtp.engine.training import (
     StopTraining,
     TrainConfig,
-    backprop_deltas,
     epoch_order,
     load_checkpoint,
     probe_cosines,
     select_epoch,
     train,
 )
+from gtp.maths.updates import backprop_deltas
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Figures and tables of the Training part (gtp.figures.training)."""
+"""Figures and tables of the Training part (gtp.book.figures_training)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The training panel (gtp.widgets.training), driven as a reader does: set .value, click."""
+"""The training panel (gtp.book.panels_training), driven as a reader does: set .value, click."""
 import threading
 
 import numpy as np

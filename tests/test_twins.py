@@ -1,4 +1,4 @@
-"""Static twins of the panels (gtp/twins.py): lossless frames identical to what the live
+"""Static twins of the panels (gtp/book/twins.py): lossless frames identical to what the live
 panels draw, readouts that name the right state, the HTML block, and the build's budgets."""
 import base64
 import html
@@ -248,7 +248,7 @@ def test_panel_runs_precompute_writes_and_resumes(tmp_path):
                           log=logs.append, command="test")
     assert Path(paths[0]).stat().st_mtime_ns == stamp and logs[-1].endswith("done already")
     assert panel_runs.missing_cells((400.0,), (0.01, 0.1), root=tmp_path) == [(400.0, 0.1)]
-    with pytest.raises(FileNotFoundError, match="twins-precompute"):
+    with pytest.raises(FileNotFoundError, match="python -m gtp run twins"):
         panel_runs.load_cell(400.0, 0.1, root=tmp_path)
 
 

@@ -349,7 +349,7 @@ def check_fa_delta(fn):
     (n_{l+1},) and the layer's pre-activation ``z`` (n_l,).
 
     The cases come from random networks run through gtp's ``forward``; the answer is the
-    corresponding signal of ``gtp.relatives.fa_deltas``."""
+    corresponding signal of ``gtp.maths.relatives_maths.fa_deltas``."""
     from ..maths.relatives_maths import fa_deltas
     rng = np.random.default_rng(SEED + 4)
     nets = [[6, 5, 4], [4, 7, 3], [5, 6, 5, 2]]

@@ -1,7 +1,7 @@
 """Figures of the Initialisation part (section 3.2 and Appendix A of the paper).
 
-Two kinds of functions: *studies* compute the data of a figure with ``gtp.init`` (and,
-for the training curves, ``gtp.train.early_training_runs``); *figures* draw such data and return a
+Two kinds of functions: *studies* compute the data of a figure with ``gtp.maths.initialisation`` (and,
+for the training curves, ``gtp.engine.training.early_training_runs``); *figures* draw such data and return a
 matplotlib Figure.  Every study takes explicit sizes, inputs and seeds, so a chapter
 states its budget and a test can run a tiny one.
 """

@@ -1,13 +1,13 @@
 """Figures of the part "GTP among its relatives": a run's learning curves beside the angle
-between each layer's update and backprop's (the live panel ``gtp.widgets.relatives`` and its
+between each layer's update and backprop's (the live panel ``gtp.book.panels_relatives`` and its
 static twin), and the per-layer angles of every rule over training.
 
-Inputs are the ``"epochs"`` entries of ``gtp.train.train`` records (their ``"angle"``: one
+Inputs are the ``"epochs"`` entries of ``gtp.engine.training.train`` records (their ``"angle"``: one
 angle in degrees per weight matrix, recorded on the probe batch) and the curves of
-``gtp.relatives_runs.curves``; labels and colours come from the rule registry.  Figures are
+``gtp.experiments.relatives_angles.curves``; labels and colours come from the rule registry.  Figures are
 free-standing ``matplotlib.figure.Figure`` objects (drawable from a panel's worker thread);
 these functions only draw.  The equal-budget comparison (``accuracy_comparison``,
-``angle_comparison``) draws what ``gtp.relatives_results`` reads from the protocol's runs.
+``angle_comparison``) draws what ``gtp.reports.relatives_report`` reads from the protocol's runs.
 """
 import numpy as np
 
@@ -57,7 +57,7 @@ def run_figure(epochs, title=None):
 def angle_overview(runs, layers=None, title=None):
     """Angle to backprop over training, one panel per weight matrix (``layers``, default
     every hidden one: W_0..W_{L-2}), one line per rule.  ``runs`` maps a rule name to
-    ``gtp.relatives_runs.curves`` of its run (``"epoch"``, ``"angle"`` (epochs, L))."""
+    ``gtp.experiments.relatives_angles.curves`` of its run (``"epoch"``, ``"angle"`` (epochs, L))."""
     L = max(np.shape(c["angle"])[1] for c in runs.values())
     layers = tuple(range(L - 1)) if layers is None else tuple(layers)
     with style():
@@ -89,7 +89,7 @@ def _row_title(dataset, net):
 
 def accuracy_comparison(summary, title=None, span=6.0):
     """Test accuracy at the epoch selected on validation, one panel per row of
-    ``gtp.relatives_results.relatives_summary`` (``summary``) with a finished run, one line
+    ``gtp.reports.relatives_report.relatives_summary`` (``summary``) with a finished run, one line
     per rule: every seed as a dot, the mean with the seeds' standard deviation as a bar; the
     paper's GTP accuracy for the row as a dashed line.  The scale spans ``span`` points
     below the best seed; a rule whose mean lies below that is written at the left edge
@@ -143,7 +143,7 @@ def angle_comparison(curves, title=None):
     """Angle to backprop over the 20 epochs of the final runs, mean over the seeds (line)
     and the range of the seeds (band): one row of panels per network, one panel per hidden
     weight matrix, one line per rule.  ``curves``: ``{(dataset, net): {rule:
-    gtp.relatives_results.mean_angle_curves(...) or None}}``."""
+    gtp.reports.relatives_report.mean_angle_curves(...) or None}}``."""
     nets = [(k, v) for k, v in curves.items() if any(c is not None for c in v.values())]
     H = max((c["angle"].shape[1] - 1 for _, v in nets for c in v.values() if c is not None),
             default=1)

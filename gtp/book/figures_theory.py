@@ -1,7 +1,7 @@
 """Figures of the Theory part (targets, their ODE, inversion, and the backprop - Hebbian split).
 
 Every function returns a matplotlib Figure drawn with ``style.figure``; the numbers
-come from ``gtp.dynamics``, ``gtp.inversion`` and ``gtp.decomposition``.
+come from ``gtp.maths.dynamics``, ``gtp.maths.inversion`` and ``gtp.maths.decomposition``.
 """
 import numpy as np
 from matplotlib.lines import Line2D
@@ -353,7 +353,7 @@ _CHANNEL_STYLE = {"backprop": (PALETTE["blue"], "-"), "local Hebbian": (PALETTE[
 def feedback_channels(channels, L, title=None):
     """Network diagram with its feedback channels (Figures 1 and 4 of the paper).
 
-    ``channels`` comes from ``gtp.decomposition.feedback_channels(L)``: layers 0..L are
+    ``channels`` comes from ``gtp.maths.decomposition.feedback_channels(L)``: layers 0..L are
     columns of neurons, the objective a box on the right; a backprop channel is an arrow from
     the objective to the weights W_l it updates (above the network), an activity channel an
     arrow from hidden layer k to W_l (below), each labelled with its name and power of tau.
@@ -414,7 +414,7 @@ def neuron_uncertainty(uncertainty, captions=("this is not a cat", "I don't know
     """Figure 3 of the paper: a sigmoid neuron's activation read as confidence.
 
     Left: the sigmoid with the three readings of f = 0, 1/2, 1; right: the uncertainty
-    density ``uncertainty(y)`` (``gtp.init.uncertainty``), largest at y = 1/2.
+    density ``uncertainty(y)`` (``gtp.maths.initialisation.uncertainty``), largest at y = 1/2.
     """
     from ..maths.activations import sigmoid
 

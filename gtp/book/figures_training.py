@@ -3,9 +3,9 @@ backprop, misclassified images, the paper's tables beside ours, and the tau x et
 
 Figures are built as plain ``matplotlib.figure.Figure`` objects (not registered with
 pyplot), so the training panel can draw them from its worker thread and a notebook
-shows each exactly once.  Inputs are the records of ``gtp.train.train`` (their
-``"epochs"`` entries), result files under ``results/`` (``gtp.results``) and the grids
-of ``gtp.sensitivity``; tables come from ``gtp.report``.  These functions only draw.
+shows each exactly once.  Inputs are the records of ``gtp.engine.training.train`` (their
+``"epochs"`` entries), result files under ``results/`` (``gtp.engine.records``) and the grids
+of ``gtp.experiments.sensitivity_grids``; tables come from ``gtp.reports``.  These functions only draw.
 """
 import functools
 
@@ -224,7 +224,7 @@ def _fmt_tick(v):
 
 @_styled
 def heatmap(grid, paper=None, title=None, ax=None, colorbar=True):
-    """Validation accuracy over a ``gtp.sensitivity`` grid (percent in every cell).
+    """Validation accuracy over a ``gtp.experiments.sensitivity_grids`` grid (percent in every cell).
 
     Rows: tau (or tau_1); columns: eta (or tau_2).  Diverged cells are dark and marked
     "div", missing cells are blank, the best cell is boxed in black and ``paper`` (a
@@ -311,7 +311,7 @@ def ridge(grids, labels, min_acc=0.5, title=None):
 # --------------------------------------------------------------------------- tables
 @_styled
 def row_curves(rows, key="val_acc", title=None, budget=None):
-    """Learning curves for every row of a table (``gtp.report.table_data``): one panel per
+    """Learning curves for every row of a table (``gtp.reports.table_data``): one panel per
     network, validation accuracy (``key``) against epochs, one line per seed and per run
     kind (dotted while a run is still going); rows with no run yet say so.  ``budget``:
     the planned epochs (x axis of rows not run yet).
@@ -399,7 +399,7 @@ def gap_figure(rows, title=None):
 
 
 def cell_curve(grids, row, col):
-    """Validation accuracy after every epoch of one cell of ``gtp.sensitivity`` grids: the
+    """Validation accuracy after every epoch of one cell of ``gtp.experiments.sensitivity_grids`` grids: the
     cell (tau = ``row``, eta = ``col``) of tau x eta grids, or (tau_1 = ``row``, tau_2 =
     ``col``) of per-layer grids.  ``grids``: one grid, or a dict label -> grid (one line per
     map, for grids on the same axes; the sensitivity twins' frame, small and fast).

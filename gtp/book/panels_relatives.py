@@ -5,10 +5,10 @@ the learning curves and the angle between each layer's update and backprop's.
 
 Controls: the rule, the forward learning rate eta (every rule), tau (GTP only), the first
 target's step eta_hat and the corruption noise sigma (DTP and TP only), epochs and seed;
-Start and Stop.  Settings become a ``TrainConfig`` through ``gtp.relatives_runs.config``, the
+Start and Stop.  Settings become a ``TrainConfig`` through ``gtp.experiments.relatives_angles.config``, the
 function that made the book's precomputed runs, so the panel's default run is exactly the
 stored one (its static twin shows those runs).  Training runs in a background thread
-through ``gtp.widgets.training.run_training``; the settings are copied when Start is
+through ``gtp.book.panels_training.run_training``; the settings are copied when Start is
 pressed, and a change during a run applies to the next one.
 """
 import ipywidgets as widgets
@@ -24,7 +24,7 @@ __all__ = ["DEFAULTS", "RULE_OPTIONS", "relatives_title", "make_config", "Relati
            "relatives_panel"]
 
 _DTP = dict(get_rule("dtp").defaults)
-#: the panel's defaults: the stored default run of ``gtp.relatives_runs`` (feedback alignment)
+#: the panel's defaults: the stored default run of ``gtp.experiments.relatives_angles`` (feedback alignment)
 DEFAULTS = dict(rule=RR.PANEL["rule"], eta=RR.PANEL["eta"], tau=RR.GTP_TAU,
                 eta_hat=_DTP["eta_hat"], sigma=_DTP["sigma"], epochs=RR.PANEL["epochs"],
                 seed=RR.PANEL["seed"])
@@ -53,9 +53,9 @@ def make_config(settings):
 
 class RelativesPanel(RunPanel):
     """Controls -> ``make_config`` -> ``run_training`` in a thread (``RunPanel``) -> the
-    figure of ``gtp.figures.relatives.run_figure``, redrawn after every epoch.
+    figure of ``gtp.book.figures_relatives.run_figure``, redrawn after every epoch.
 
-    ``loader(dataset)`` gives the data splits (default: ``gtp.widgets.training.load_data``);
+    ``loader(dataset)`` gives the data splits (default: ``gtp.book.panels_training.load_data``);
     ``threaded=False`` trains inside ``start()``.
     """
 

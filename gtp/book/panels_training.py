@@ -9,7 +9,7 @@ seed; Start and Stop buttons.  Outputs: a progress bar, the learning curves
 misclassified test images, all updated after every epoch.
 
 Training runs in a background thread through the engine's hooks
-(``gtp.train.train(..., callback=..., stop=...)``).  The settings of a run are copied
+(``gtp.engine.training.train(..., callback=..., stop=...)``).  The settings of a run are copied
 when Start is pressed: **a change of any control during a run applies to the next run**
 (the panel says so), and Stop ends the run cleanly, keeping everything learned so far.
 Nothing is selected on the test split: the panel only reports test accuracy.

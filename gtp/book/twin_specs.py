@@ -221,7 +221,7 @@ def training_spec(panel, root=None, seed=0):
     rows = [r for r in ROWS if all(path(r, v).exists() for v, _ in variants)]
     if not rows:
         raise FileNotFoundError(f"no result files of Tables 1-3 under {root}: run "
-                                f"`python -m gtp reproduce` (see results/v1/README.md)")
+                                f"`python -m gtp run v1` (see results/v1/README.md)")
     keys = tuple(f"{r.dataset} {r.net}" for r in rows)
     labels = tuple(f"{r.dataset} {r.net} (Table {r.table}: τ={float(r.tau):g}, "
                    f"η={float(r.eta):g})" for r in rows)
@@ -246,7 +246,7 @@ def training_spec(panel, root=None, seed=0):
 
 def training_grid_spec(panel, root=None):
     """Training panel, default network: the tau and eta sliders over the grid of
-    ``gtp.panel_runs`` (the panel's default setting run at every cell, stored in
+    ``gtp.experiments.panel_runs`` (the panel's default setting run at every cell, stored in
     ``results/twins/``); the frame is the panel's own figure of the chosen run (learning
     curves and per-layer cosines), the key its final accuracy and cosines."""
     from ..experiments import panel_runs
@@ -255,7 +255,7 @@ def training_grid_spec(panel, root=None):
     if missing:
         raise FileNotFoundError(f"{len(missing)} precomputed panel runs are missing (e.g. "
                                 f"{panel_runs.cell_path(*missing[0], root)}): run "
-                                f"`python -m gtp twins-precompute`")
+                                f"`python -m gtp run twins`")
 
     def frame(v):
         rec = panel_runs.load_cell(v["tau"], v["eta"], root)
@@ -272,7 +272,7 @@ def training_grid_spec(panel, root=None):
 
 def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity map"):
     """Sensitivity maps: two sliders over the cells of ``grids`` (a dict label ->
-    ``gtp.sensitivity`` grid, all of one kind and on the same axes): tau and eta for tau x
+    ``gtp.experiments.sensitivity_grids`` grid, all of one kind and on the same axes): tau and eta for tau x
     eta grids, tau_1 and tau_2 for per-layer grids.  The frame shows the chosen cell's
     validation curve in every map (``figures.training.cell_curve``; the maps themselves are
     the chapter's static figures), its key the cell's accuracy in every map; ``paper``: the
@@ -319,9 +319,9 @@ def sensitivity_spec(grids, paper=None, name="sensitivity", title="Sensitivity m
 
 # --------------------------------------------------------------------------- the relatives
 def relatives_spec(panel, root=None):
-    """Relatives panel (``gtp.widgets.relatives``): the rule (a select, every rule the
-    panel offers) x the forward learning rate eta (a slider over ``gtp.relatives_runs.ETAS``,
-    the panel's default included), each frame the stored run of ``gtp.relatives_runs``
+    """Relatives panel (``gtp.book.panels_relatives``): the rule (a select, every rule the
+    panel offers) x the forward learning rate eta (a slider over ``gtp.experiments.relatives_angles.ETAS``,
+    the panel's default included), each frame the stored run of ``gtp.experiments.relatives_angles``
     (``results/relatives/angles/``) drawn by the panel's own figure function."""
     from ..experiments import relatives_angles as RR
     from . import figures_relatives as F

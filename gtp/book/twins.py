@@ -3,7 +3,7 @@ kernel, a server or the network.
 
 A twin is the live panel's figure drawn, when the book is built, for every point of a small
 grid of control values (at most two sliders, plus a few precomputed choices), by the SAME
-``gtp.figures`` functions and PNG encoder the live panel uses.  Each frame is stored in the
+``gtp.book`` functions and PNG encoder the live panel uses.  Each frame is stored in the
 smallest *lossless* encoding (WebP lossless, PNG, or palette PNG when the figure has at most
 256 colours), so a frame decodes to exactly the pixels the live panel shows.  The frames,
 their alt text (the values and the frame's key number) and the readouts go into one
@@ -26,7 +26,7 @@ One spec function per panel (``gtp.book.twin_specs``: ``target_convergence_spec`
 the grid; every grid holds the panel's
 default values and, where they fit the slider's range, the paper's values.  The training
 panel's twins read stored runs (``results/table*/`` and, for its tau x eta grid,
-``results/twins/``, written by ``python -m gtp twins-precompute``, see ``gtp.panel_runs``).
+``results/twins/``, written by ``python -m gtp run twins``, see ``gtp.experiments.panel_runs``).
 """
 import base64
 import html

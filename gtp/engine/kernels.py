@@ -1,5 +1,5 @@
-"""Fast path for training: the rules of the registry ``gtp.learning_rules`` (the same
-updates as ``gtp.rules``), with preallocated buffers and in-place BLAS calls.
+"""Fast path for training: the rules of the registry ``gtp.engine.rules`` (the same
+updates as ``gtp.maths.updates``), with preallocated buffers and in-place BLAS calls.
 
 The reference functions (``gtp.gtp_step``, ``gtp.backprop_step``) are written for reading:
 each call validates its arguments, allocates every intermediate array and forms the outer
@@ -74,7 +74,7 @@ def _check_state(rule, state, dtype):
         return {} if state is None else state
     if state is None:
         raise ValueError(f"state: the rule {rule.name!r} carries state; pass "
-                         f"state=get_rule({rule.name!r}).new_state(sizes, rng, cfg) (gtp.train "
+                         f"state=get_rule({rule.name!r}).new_state(sizes, rng, cfg) (gtp.engine.training "
                          f"does this from the run's seed)")
     for k, v in state.items():
         if isinstance(v, np.ndarray) and (v.dtype != dtype or not v.flags.c_contiguous):
@@ -89,7 +89,7 @@ class FastNet:
 
     Parameters mirror ``gtp.gtp_step``: ``acts`` (name, "paper" or list), ``tau`` (scalar
     or one per hidden layer), ``eta`` (scalar or one per weight matrix), ``steps``,
-    ``start`` ("zero" | "activation"); ``rule`` is a name of ``gtp.learning_rules``
+    ``start`` ("zero" | "activation"); ``rule`` is a name of ``gtp.engine.rules``
     (default: the studied rule, GTP; rules that do not use tau, steps or start ignore them).
     ``W`` must hold C-contiguous arrays of one dtype, float32 or float64; they are updated
     in place and never replaced.  ``batch_size`` is the largest mini-batch ``step_batch``

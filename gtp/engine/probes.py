@@ -63,7 +63,7 @@ def probe_cosines(W, X, y, acts, tau, steps=1, start="zero"):
 
 def probe_angles(W, X, y, cfg, state=None):
     """``{"angle": [...]}``: per-layer angles (degrees) between the rule's update and
-    backprop's on the probe batch (``gtp.relatives.layer_angles``; ``None`` where undefined
+    backprop's on the probe batch (``gtp.engine.probes.layer_angles``; ``None`` where undefined
     or the rule's signals are not finite)."""
     try:
         return {"angle": layer_angles(W, X, y, cfg, state)}
@@ -78,9 +78,9 @@ def layer_angles(W, X, y, cfg, state=None):
     angle per weight matrix (``None`` where undefined).  0 degrees: the rule moves that
     layer exactly downhill; below 90: it still descends the cost.
 
-    ``cfg`` is a ``gtp.train.TrainConfig`` (or any object with its fields).  Every
+    ``cfg`` is a ``gtp.engine.training.TrainConfig`` (or any object with its fields).  Every
     rule's last layer gets backprop's update, so its angle is 0.  Used by
-    ``gtp.train.train`` (the per-epoch ``"angle"`` of the record).
+    ``gtp.engine.training.train`` (the per-epoch ``"angle"`` of the record).
     """
     rule = get_rule(cfg.rule)
     if rule.deltas is None:

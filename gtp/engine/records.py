@@ -1,13 +1,13 @@
 """Result files of training runs: provenance, atomic JSON writing, loading, aggregation.
 
 One run = one JSON file (``results/<table>/<run-id>.json``) holding the record returned
-by ``gtp.train.train`` without the weights: configuration, data set sizes, per-epoch
+by ``gtp.engine.training.train`` without the weights: configuration, data set sizes, per-epoch
 entries, status, the selected epoch and provenance.  Files are written to a temporary
 name in the same folder and moved into place with ``os.replace``, so a result file is
 always complete, valid JSON (its ``status`` says whether the run is still ``"running"``,
 ``"finished"``, ``"stopped"`` or ``"diverged"``).
 
-Protocol (``gtp.train.select_epoch``): the epoch with the highest validation accuracy is
+Protocol (``gtp.engine.training.select_epoch``): the epoch with the highest validation accuracy is
 selected; the test accuracy at that epoch and at the last epoch are reported.
 ``aggregate`` gives mean ± standard deviation (ddof = 1; 0 for a single seed) over seeds.
 """

@@ -30,7 +30,7 @@ class TrainConfig:
 
     dataset: "mnist" | "fashion-mnist" | "cifar-10" (or any name when ``data`` is given).
     sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
-    rule: a name of the registry ``gtp.learning_rules`` ("gtp", "backprop").
+    rule: a name of the registry ``gtp.engine.rules`` ("gtp", "backprop").
     start: "zero" | "activation".  tau: scalar or one per
     hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
     weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
@@ -39,7 +39,7 @@ class TrainConfig:
     n_eval_train: size of the fixed training subset evaluated after every epoch.
     n_probe: number of validation examples in the probe batch of the cosines and angles (0:
     none).  eta_hat, eta_inv, sigma: (difference) target propagation's top-target step,
-    inverse learning rate and corruption noise (``gtp.learning_rules.dtp``); None takes the
+    inverse learning rate and corruption noise (``gtp.engine.rules.dtp``); None takes the
     rule's default, and they are left out of ``to_dict`` while None.
     """
     dataset: str = "mnist"

@@ -2,7 +2,7 @@
 
 Public API (stable; the book's widgets and chapters build on it)::
 
-    from gtp.train import TrainConfig, train
+    from gtp.engine.training import TrainConfig, train
     cfg = TrainConfig(dataset="mnist", sizes=(784, 100, 10), acts="paper", rule="gtp",
                       tau=400, eta=0.01, epochs=5, seed=0)
     rec = train(cfg, callback=print, checkpoint_dir="runs/mnist-100", progress=True)
@@ -31,12 +31,12 @@ epoch; the usual heuristic is to scale eta linearly with B while eta * B stays s
 (for GTP this scales the hidden steps too, which are about eta * tau times a backprop
 step with the zero start).
 
-Rules with state (``gtp.learning_rules``: feedback alignment's fixed matrices, target
+Rules with state (``gtp.engine.rules``: feedback alignment's fixed matrices, target
 propagation's learned inverses) draw it from ``state_rng(seed)`` at the start; the
 checkpoint holds it (arrays and the noise generator), the returned record has it as
 ``record["state"]`` (dropped, like the weights, when the record is written as JSON).
 
-Engines: ``engine="fast"`` (default) runs ``gtp.fast.FastNet`` (buffers, in-place BLAS,
+Engines: ``engine="fast"`` (default) runs ``gtp.engine.kernels.FastNet`` (buffers, in-place BLAS,
 float32); ``engine="reference"`` calls ``gtp.gtp_step`` / ``gtp.backprop_step`` for every
 step (slow, for reading and cross-checks).  Both compute the same updates (tests compare
 them after 100 steps).
@@ -56,7 +56,7 @@ per-example cosine; since both per-example updates are ``delta y_l^T`` with the 
 forward input ``y_l``, it equals the cosine between the two deltas (examples with
 ``y_l = 0`` are skipped).  The last layer's cosine is 1 (GTP's output update is backprop's).
 ``angle[l]``: the angle in degrees between the run's own rule's update of ``W[l]`` and
-backprop's (both averaged over the same probe batch; ``gtp.relatives.layer_angles``),
+backprop's (both averaged over the same probe batch; ``gtp.engine.probes.layer_angles``),
 recorded for every rule (for GTP it is ``arccos(cos_batch[l])``; ``None`` where undefined).
 ``epoch_time`` (seconds spent in the training steps of this epoch), ``wall_time``
 (cumulative seconds of training and evaluation), ``examples_per_s``, ``weight_norm[l]``.
@@ -194,8 +194,8 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     on_record(record): called after every full epoch (after the checkpoint, before the
     callback) with the record so far, without weights (used to write result files).
 
-    Used in: book/training/train-yourself.md (through ``gtp.widgets.training``), and by
-    ``gtp.reproduce`` and ``gtp.sensitivity`` for every stored run.
+    Used in: book/training/train-yourself.md (through ``gtp.book.panels_training``), and by
+    ``gtp.experiments.protocol_v1`` and ``gtp.experiments.sensitivity_grids`` for every stored run.
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     data = prepare_data(load_splits(cfg.dataset, np.dtype(cfg.dtype)) if data is None else data, cfg)

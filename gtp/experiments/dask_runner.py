@@ -4,7 +4,7 @@ A *task* (:class:`Task`) is one training run: a ``TrainConfig`` as a dict, the r
 it ends in and the extra keys that file gets.  :func:`run` executes tasks on a Dask cluster
 and writes each result as soon as its task finishes::
 
-    from gtp.runner import Task, run
+    from gtp.experiments.dask_runner import Task, run
     run(lambda: [Task("a", "results/x/a.json", cfg.to_dict())], checkpoints="ck")
 
 * Cluster: by default an embedded ``LocalCluster`` on the loopback interface with one
@@ -12,13 +12,13 @@ and writes each result as soon as its task finishes::
   nothing from threads); ``scheduler="tcp://host:8786"`` uses an existing cluster (its
   workers need this package and the data, e.g. the same ``GTP_DATA_DIR``).  An unreachable
   address raises ``ConnectionError`` naming it after ``connect_timeout`` seconds.
-* Results: the client writes each result file atomically (``gtp.results.save_record``)
+* Results: the client writes each result file atomically (``gtp.engine.records.save_record``)
   when its task finishes, with ``weights_sha256``, a digest of the final weights (equal
   digests = bit-identical training).  A task whose result file says ``finished`` or
   ``diverged`` (with at least the configured epochs) is skipped.
 * Checkpoints: the worker trains with ``checkpoint_dir=<checkpoints>/<task id>``, so a
   task whose worker is lost is rescheduled by Dask and resumes from its last finished
-  epoch; ``gtp.train`` makes the resumed run bit-identical to an uninterrupted one.
+  epoch; ``gtp.engine.training`` makes the resumed run bit-identical to an uninterrupted one.
 * Dependencies: ``ready`` is a callable returning the tasks that can run now; it is called
   again after every finished task, so plans whose later tasks depend on earlier results
   (validation searches, successive halving, final runs) unfold as results arrive.
@@ -49,7 +49,7 @@ class Task:
     ``TrainConfig.to_dict()``.  extra: keys added to the result file (or a callable
     ``extra(record) -> dict``, called by the client).  data: a picklable
     callable ``data(dataset) -> splits dict`` run on the worker (default
-    ``gtp.train.load_splits``).  splits: the splits the run may see (a search passes
+    ``gtp.engine.training.load_splits``).  splits: the splits the run may see (a search passes
     ``("train", "validation")``: the test split is never loaded).  priority: higher runs
     first.  cost: relative size, for the time-left estimate.  checkpoint: checkpoint
     sub-folder (default: id); tasks that extend the same run (more epochs) share it.

@@ -1,8 +1,8 @@
 """Protocol v2 diagnostics: the Hebbian pull of GTP's chosen settings, measured on data.
 
-For every row whose GTP search has finished (``gtp.protocol``), the zero-start one-step
+For every row whose GTP search has finished (``gtp.experiments.protocol_v2``), the zero-start one-step
 GTP update of each weight matrix W_l splits exactly into a scaled backprop term and the
-activity (Hebbian) terms (``gtp.decomposition``, Theory: GTP = backprop + Hebbian).  At the
+activity (Hebbian) terms (``gtp.maths.decomposition``, Theory: GTP = backprop + Hebbian).  At the
 chosen tau and activations we measure, per weight layer and averaged over the first
 ``n_probe`` validation examples, the backprop term's share of the update's norm
 (``decomposition.term_shares``), the *Hebbian pull* ``(1 - share) / share`` (the size of
@@ -17,11 +17,11 @@ meets.  Only the training and validation splits are loaded.
 
 Command line (one core, a few minutes for all 16 rows)::
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 python -m gtp diagnostics
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 python -m gtp run diagnostics
 
 writes ``results/v2/diagnostics.json`` atomically, with provenance; rows already in the
 file with the same choice are kept, so rerunning after more searches finish adds the
-new rows.  ``gtp.report`` reads it for the verdict.
+new rows.  ``gtp.reports`` reads it for the verdict.
 """
 import os
 

@@ -1,23 +1,23 @@
 """Precomputed runs of the training panel: the tau x eta grid its static twin shows.
 
-The rendered book has no kernel, so the training panel's twin (``gtp.twins.training_grid_spec``)
+The rendered book has no kernel, so the training panel's twin (``gtp.book.twin_specs.training_grid_spec``)
 shows runs computed beforehand: the panel's default setting (``DEFAULTS``, below:
 MNIST 784-100-10, GTP from the zero start, sigmoids, one Euler step, 50,000 examples, the
 panel's default number of epochs, seed 0) at every tau of ``TAUS`` and eta of ``ETAS``.  Each
 cell is trained exactly as the panel trains it (``make_config`` of the panel's settings, then
-``run_training``, i.e. ``gtp.train.train`` with the panel's per-epoch callback), so its entries
+``run_training``, i.e. ``gtp.engine.training.train`` with the panel's per-epoch callback), so its entries
 hold the learning curves, the per-layer cosines with backprop and the accuracies the live
 panel draws.  Every value of the grid is a value of the panel's log sliders, and the grid holds
 the paper's tau and eta for this network (Table 1), which are also the panel's defaults.
 
 One JSON file per cell, ``results/twins/<cell>.json`` (the training record without weights,
 with provenance: git commit, command, date, machine, versions, data source), written
-atomically (``gtp.results.save_record``).  The command resumes: a cell whose file holds a
+atomically (``gtp.engine.records.save_record``).  The command resumes: a cell whose file holds a
 finished run of the same configuration is not trained again::
 
-    python -m gtp twins-precompute            # about 5 min of one core
+    python -m gtp run twins            # about 5 min of one core
 
-Used in: book/training/train-yourself.md (through ``gtp.twins.training_grid_spec``).
+Used in: book/training/train-yourself.md (through ``gtp.book.twin_specs.training_grid_spec``).
 """
 import contextlib
 import functools
@@ -180,7 +180,7 @@ def load_cell(tau, eta, root=None):
     path = cell_path(tau, eta, root)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no precomputed panel run for tau={tau:g}, "
-                                f"eta={eta:g}; run `python -m gtp twins-precompute`")
+                                f"eta={eta:g}; run `python -m gtp run twins`")
     return R.load_record(path)
 
 

@@ -42,6 +42,8 @@ class Plan:
     per-task checkpoints) and implement :meth:`ready` and :meth:`progress`."""
 
     checkpoints = None
+    #: set by ``catalogue.status`` and ``--dry-run``: the plan may read but must not write
+    readonly = False
 
     def ready(self):
         """The tasks that can run now (the runner skips those whose result exists)."""

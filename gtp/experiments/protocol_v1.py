@@ -2,14 +2,14 @@
 
 Command line (``gtp/__main__.py``; see ``python -m gtp --help``)::
 
-    python -m gtp reproduce --table 1 2 3 --seeds 3 --seeds-cifar 1
+    python -m gtp run v1 --table 1 2 3 --seeds 3 --seeds-cifar 1
     python -m gtp summary
 
 Every run of protocol v1 writes ``results/v1/table<k>/<run-id>.json`` (``DEFAULT_ROOT``;
 atomically, after every epoch, with ``status`` "running" until it ends) and checkpoints its weights after every epoch into
 ``<checkpoint-root>/<run-id>/`` (default ``results/v1/.checkpoints``, ignored by git).  A run
 whose JSON says "finished" or "diverged" is skipped; an unfinished one resumes from its
-checkpoint.  ``run_jobs`` runs the jobs on Dask (``gtp.runner``: an embedded local cluster,
+checkpoint.  ``run_jobs`` runs the jobs on Dask (``gtp.experiments.dask_runner``: an embedded local cluster,
 or ``--scheduler ADDRESS``); the client writes each result file when its run ends
 (``run_job`` runs one job in this process and writes the file after every epoch).
 
@@ -47,7 +47,7 @@ __all__ = ["Row", "ROWS", "EPOCHS", "BP_ETAS", "VARIANTS", "SEARCH", "Job", "row
            "run_id", "make_config", "STUDIED", "BASELINE", "search_grid", "search_records", "search_score", "chosen",
            "build_jobs", "run_job", "run_jobs", "DEFAULT_ROOT", "V1Plan", "V1_TABLES", "V1_E20", "plan"]
 
-#: the results folder of protocol v1 (``gtp.paper.V1_ROOT``, ``results/v1``)
+#: the results folder of protocol v1 (``gtp.maths.paper.V1_ROOT``, ``results/v1``)
 DEFAULT_ROOT = V1_ROOT
 #: the rule the paper proposes and the registry's baseline it is compared with
 STUDIED, BASELINE = studied().name, baseline().name

@@ -2,19 +2,19 @@
 
 Command line::
 
-    python -m gtp protocol                      # everything, embedded Dask cluster
-    python -m gtp protocol --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
-    python -m gtp protocol --budget             # the budget arithmetic below, from results/
-    python -m gtp relatives --budget            # the same protocol for FA, DFA, DTP, TP
-    python -m gtp protocol --rules fa dtp --table 1 --nets 784-500-500-10 --root /tmp/x
+    python -m gtp run v2                      # everything, embedded Dask cluster
+    python -m gtp run v2 --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
+    python -m gtp status v2             # the budget arithmetic below, from results/
+    python -m gtp status relatives            # the same protocol for FA, DFA, DTP, TP
+    python -m gtp run v2 --rules fa dtp --table 1 --nets 784-500-500-10 --root /tmp/x
 
 ``--rules`` runs the same protocol (design, budget per rule, seeds, selection) for any rules
 of the registry with a search space, into ``--root``; the default is GTP and backprop,
-exactly as in results/v2.  ``python -m gtp relatives`` is that for ``RELATIVES``: feedback
+exactly as in results/v2.  ``python -m gtp run relatives`` is that for ``RELATIVES``: feedback
 alignment, direct feedback alignment, difference target propagation and target
 propagation on MNIST and Fashion-MNIST 784-500-500-10, CIFAR-10 3072-500-500-10 and MNIST
 784-500-500-500-10, into results/relatives/ (GTP's and backprop's numbers for these rows are
-those of results/v2; ``gtp.relatives_results`` reads both).
+those of results/v2; ``gtp.reports.relatives_report`` reads both).
 
 Per row and per rule (GTP, backprop) one validation search with the SAME design
 (``search_design``: two rounds of successive halving over a Latin-hypercube sample, the same
@@ -71,7 +71,7 @@ VERSION = "v2"
 #: the rules the protocol compares: those of the registry with a search space, in its order
 RULES = tuple(name for name, r in _REGISTRY.items() if r.search is not None)
 
-#: the relatives' experiments (``python -m gtp relatives``): the same protocol, design and
+#: the relatives' experiments (``python -m gtp run relatives``): the same protocol, design and
 #: budget per rule as v2, for these rules and rows (data set, network), into ``root``; GTP's
 #: and backprop's numbers for these rows are those of results/v2
 #: centre of backprop's learning-rate range per data set (its registry entry)

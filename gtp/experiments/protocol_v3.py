@@ -206,7 +206,8 @@ class ProtocolV3(Plan):
             return False
         rec = {k: v for k, v in rec.items() if k != "_path"}
         rec.update(extra, same_as=os.path.relpath(source, os.path.dirname(self.root)))
-        R.write_json(path, rec)
+        if not self.readonly:
+            R.write_json(path, rec)
         return True
 
     def _candidate_list(self, row, rule):
@@ -239,7 +240,7 @@ class ProtocolV3(Plan):
             rec = self._load(path)
             if rec is None and self._copy_if_same(path, cfg, self.v2.final_path(row, rule, V3["select_seed"]),
                                                   **extra):
-                rec = self._load(path)
+                rec = self._load(path) or self._load(self.v2.final_path(row, rule, V3["select_seed"]))
             if rec is None:
                 tasks.append(self._task(row, os.path.basename(path)[:-5], path, cfg, self._rising(extra), self.epochs,
                                         priority=self._priority(row, 2)))
@@ -272,6 +273,8 @@ class ProtocolV3(Plan):
                "changes": trial_changes(row, rule, best["params"]),
                "note": "picked on validation accuracy at the best epoch; test accuracy is recorded, never used",
                "provenance": R.provenance()}
+        if self.readonly:
+            return out
         R.write_json(path, out)
         return self._load(path)
 

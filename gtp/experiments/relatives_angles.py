@@ -6,16 +6,16 @@ The part "GTP among its relatives" shows, on a small network with two hidden lay
 from backprop's while the network learns, as the Training part does for GTP.  This module
 holds
 
-* :data:`PANEL`, the settings of those runs (the live panel ``gtp.widgets.relatives`` starts
+* :data:`PANEL`, the settings of those runs (the live panel ``gtp.book.panels_relatives`` starts
   from them), and :func:`config`, the one place that turns a rule and its hyper-parameters
-  into a ``gtp.train.TrainConfig``;
+  into a ``gtp.engine.training.TrainConfig``;
 * :data:`GRID`, the runs precomputed for the book: every rule (the four relatives, GTP and
   backprop) at every forward learning rate of :data:`ETAS` (the panel's default included),
   so the panel's static twin has a frame for each, and :func:`run_grid`, which trains them
-  with ``gtp.train.train`` (its probe records ``"angle"`` after every epoch) and writes one
+  with ``gtp.engine.training.train`` (its probe records ``"angle"`` after every epoch) and writes one
   JSON per run, atomically, with its provenance, into ``results/relatives/angles/``::
 
-      python -m gtp relatives-angles      # a few minutes of one core; skips finished runs
+      python -m gtp run relatives-angles      # a few minutes of one core; skips finished runs
 
 * :func:`load` and :func:`curves`, the reading side (the chapters and the twin);
 * :func:`extra_parameters` and :func:`feedback_alignment`, what the registry's state of a
@@ -120,7 +120,7 @@ def load(rule, eta, root=None):
     path = run_path(rule, eta, root)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no stored run of {rule!r} at eta = {eta:g}; run "
-                                f"`python -m gtp relatives-angles` to compute it")
+                                f"`python -m gtp run relatives-angles` to compute it")
     return R.load_record(path)
 
 

@@ -1,6 +1,6 @@
 """Sensitivity of GTP to tau and eta: validation accuracy over a grid of settings.
 
-Each cell of a grid is one short training run (``gtp.train.train``, batch size 1, zero
+Each cell of a grid is one short training run (``gtp.engine.training.train``, batch size 1, zero
 start, one Euler step, seed 0) on the first ``n_train`` training examples for ``epochs``
 epochs, scored on the **validation** split (the test split is never loaded).  Two kinds of
 grid:
@@ -10,15 +10,15 @@ grid:
   target of the first hidden layer) x tau_2 (the last hidden layer) at a fixed eta; the
   diagonal is the single-tau setting of the paper's tables.
 
-Cells run as Dask tasks (``gtp.runner``: an embedded local cluster with one worker per
+Cells run as Dask tasks (``gtp.experiments.dask_runner``: an embedded local cluster with one worker per
 core, or an existing one); checkpoints go to ``<root>/.checkpoints/sensitivity/``.  A grid
 is written to ``results/v1/sensitivity/<name>.json`` (``DEFAULT_ROOT``) after every cell, atomically
-(``gtp.results.write_json``), with its settings and provenance; ``status`` stays
+(``gtp.engine.records.write_json``), with its settings and provenance; ``status`` stays
 ``"running"`` until the last cell.  Running a grid again resumes it: cells already in the
 file (same settings and budget) are kept, also when the grid grew.  :func:`run_all` runs
 the grids shown in the book::
 
-    python -m gtp.sensitivity      # about 15 min of one core; two workers on two cores
+    python -m gtp run sensitivity      # about 15 min of one core; two workers on two cores
 
 Reading: :func:`load` and :func:`grid_matrix` (the accuracy matrix, ``nan`` for missing
 cells, and the mask of diverged cells).
@@ -259,7 +259,7 @@ def run_grid(dataset="mnist", sizes=(784, 100, 10), acts="sigmoid", taus=TAUS, e
     pairs (default: ``gtp.data`` with the first ``n_train`` training examples).
     ``stop``: object with ``is_set()``: no cell starts once it is set, and the grid is
     left ``"running"`` (resumable).
-    Cells run on Dask (``gtp.runner``): ``client``, or an embedded local cluster.
+    Cells run on Dask (``gtp.experiments.dask_runner``): ``client``, or an embedded local cluster.
 
     Used in: book/training/sensitivity.md.
     """

@@ -5,7 +5,7 @@ The target of hidden layer l is the long-time limit of the gradient flow (eq. 3)
     dy/dt = -dC_{l+1}/dy,   C_{l+1}(y) = 1/2 ||yhat_{l+1} - f(W_l y)||^2   (eq. 4)
 
 and Algorithm 1 approximates it with explicit Euler steps of size tau (eq. 32,
-``gtp.targets.euler_target``).  This module supplies the reference against which
+``gtp.maths.targets.euler_target``).  This module supplies the reference against which
 those steps are judged:
 
 * ``integrate`` / ``target_ode``: an adaptive Dormand-Prince 5(4) solution of eq. 3

@@ -2,7 +2,7 @@
 alignment, target propagation and difference target propagation on the networks of eq. 1
 (no biases: z_{l+1} = W_l y_l, y_{l+1} = f(z_{l+1})), with the quadratic cost of eq. 4.
 
-Notation (``gtp.network``): ``W[l]`` maps layer l to layer l+1, ``ys[l]`` is layer l's
+Notation (``gtp.maths.network``): ``W[l]`` maps layer l to layer l+1, ``ys[l]`` is layer l's
 activity, ``zs[l]`` its pre-activation; ``d[l]`` is the error signal into layer l+1, and
 every rule here changes ``W[l]`` by ``eta_l d[l] y_l^T`` (the batch mean for a
 mini-batch), like GTP (eq. 5) and backprop.  The output signal ``d[L-1] = (onehot -
@@ -183,7 +183,7 @@ def reconstruction_loss(W, state, X, acts="sigmoid"):
 def angle(a, b):
     """The angle in degrees between two updates seen as flat vectors, in float64 (``None`` if
     either is zero or not finite): ``2 atan2(|u - v|, |u + v|)`` with u, v the unit vectors,
-    accurate near 0 and 180 degrees, where ``arccos`` of the cosine (``gtp.rules.cosine``)
+    accurate near 0 and 180 degrees, where ``arccos`` of the cosine (``gtp.maths.updates.cosine``)
     loses half the digits."""
     a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
     if np.isnan(cosine(a, b)):

@@ -28,7 +28,7 @@ def protocol_summary(root=None, rows=None):
     """The protocol's results as data, one dict per row: the paper's accuracy and, per rule,
     the finished final runs' seeds, test accuracies at the selected and at the last epoch
     (fractions), their mean and std, how many seeds still rise at the end, and the search's
-    choice (``None`` while a search runs).  Reads ``results/v2/`` (``gtp.protocol``)."""
+    choice (``None`` while a search runs).  Reads ``results/v2/`` (``gtp.experiments.protocol_v2``)."""
     from ..experiments.protocol_v2 import Protocol
     plan = Protocol(rows, root=root or R.RESULTS_ROOT)
     out = []
@@ -82,7 +82,7 @@ def protocol_markdown(root=None, rows=None):
 #: less than ``floor`` points.  ``gain_factor``: a layer's effective rate differs from
 #: backprop's when their ratio exceeds this factor either way.  ``pull``: the Hebbian pull
 #: matters when the Hebbian terms of some layer are at least this fraction of its backprop
-#: term (``gtp.diagnostics``, after the short training).  ``rising``: the budget limits a
+#: term (``gtp.experiments.diagnostics_runs``, after the short training).  ``rising``: the budget limits a
 #: rule when more than this fraction of its seeds still rise at the last epoch.
 CRITERIA = {"floor": 0.1, "gain_factor": 3.0, "pull": 0.25, "rising": 0.5}
 #: the columns of the comparison: two protocol-v2 rules, then GTP with the printed settings (v1)
@@ -147,7 +147,7 @@ def comparison_data(root=None, tables=(1, 2, 3)):
     ``_last`` at the last epoch, ``rising`` (seeds whose validation accuracy still rises at
     the end), the search's ``choice`` and the per-layer learning rates ``etas`` and
     effective ``rates`` (``decomposition.layer_gains`` for GTP: eta_l tau^(L-1-l))), ``v1``
-    (GTP with the printed settings, protocol v1), ``hebbian`` (``gtp.diagnostics`` at the
+    (GTP with the printed settings, protocol v1), ``hebbian`` (``gtp.experiments.diagnostics_runs`` at the
     chosen GTP setting, or ``None``) and ``verdict`` (:func:`verdict`).
 
     Used in: book/training/tables.md, results/SUMMARY.md.
@@ -301,7 +301,7 @@ def settings_markdown(rows):
 
 
 def hebbian_markdown(rows):
-    """Markdown table of ``gtp.diagnostics`` for the rows measured: the chosen tau and
+    """Markdown table of ``gtp.experiments.diagnostics_runs`` for the rows measured: the chosen tau and
     activations, and per weight layer the Hebbian pull (Hebbian terms / backprop term) at
     initialisation and after the short training, and the cosine of GTP's update with
     backprop's after it.
@@ -323,7 +323,7 @@ def hebbian_markdown(rows):
 
 def hebbian_growth(rows):
     """How the largest Hebbian pull of a layer moves between initialisation and the short
-    training of ``gtp.diagnostics``, per measured row: ``{"grew": [...], "fell": [...]}``,
+    training of ``gtp.experiments.diagnostics_runs``, per measured row: ``{"grew": [...], "fell": [...]}``,
     each entry ``{"row": "<data set> <network>", "tau", "init", "trained"}`` (the largest
     pull over the layers).
 
@@ -399,7 +399,7 @@ def verdict_markdown(rows, criteria=None):
         elif failed:
             text += ". No measured quantity crosses its criterion (budget, layer gains, Hebbian pull)"
         if "pull" not in v and failed:
-            text += " (Hebbian pull not measured yet: `python -m gtp diagnostics`)"
+            text += " (Hebbian pull not measured yet: `python -m gtp run diagnostics`)"
         lines.append(text + ".")
     return "\n".join(lines)
 

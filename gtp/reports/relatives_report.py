@@ -1,8 +1,8 @@
 """Reading the relatives' experiments: the equal-budget protocol's final runs of feedback
 alignment, direct feedback alignment, target propagation and difference target
-propagation (``python -m gtp relatives``, ``results/relatives/v2/``) next to GTP and backprop
+propagation (``python -m gtp run relatives``, ``results/relatives/v2/``) next to GTP and backprop
 on the same rows (``results/v2/``, not rerun).  Numbers only; the chapter writes the
-sentences.  (``gtp.report`` reads the Training part's results; this module is its
+sentences.  (``gtp.reports`` reads the Training part's results; this module is its
 counterpart for the part "GTP among its relatives".)
 """
 import os
@@ -112,10 +112,10 @@ def finished_rows(summary, n_seeds=None):
 
 
 def relatives_verdict(d, criteria=None, n_seeds=None):
-    """One row of :func:`relatives_summary` judged as ``gtp.report.verdict`` judges GTP:
+    """One row of :func:`relatives_summary` judged as ``gtp.reports.verdict`` judges GTP:
     ``{"ranking": [(rule, mean %), ...] best first, "rules": {rule: {"to_backprop",
     "to_gtp"}}}`` for every rule with all its final runs; ``to_backprop`` / ``to_gtp``:
-    ``{"diff" (rule - reference, points), "tol" (``gtp.report.tolerance``), "reaches"}``
+    ``{"diff" (rule - reference, points), "tol" (``gtp.reports.tolerance``), "reaches"}``
     (``None`` if the reference is not finished).  The mean of a rule whose runs diverged
     counts them (their selected epoch)."""
     from ..experiments.protocol_v2 import FINAL

@@ -97,7 +97,7 @@ def table_data(table, root=None, which="test_acc_at_best", folder=None, rows=Non
     beside ours, from ``<root>/table<table>/*.json`` (or ``<root>/<folder>``); ``root``
     defaults to protocol v1's folder (``R.V1_ROOT``).
 
-    Returns one dict per row of ``gtp.paper.ROWS``: ``table``, ``net``, ``sizes``,
+    Returns one dict per row of ``gtp.maths.paper.ROWS``: ``table``, ``net``, ``sizes``,
     ``dataset``, ``tau``, ``eta``, ``paper`` (percent), ``gains`` (per-layer gains of the
     printed settings, ``decomposition.layer_gains``), ``cells`` (kind -> ``summarise``) and
     ``records`` (kind -> the runs, for learning curves).

@@ -318,7 +318,7 @@ def page_problems(driver, site, page):
         if img["figure"] and img["width"] and img["shown"] < MIN_SCALE * img["width"]:
             problems.append(f"figure {name} is shrunk to {img['shown'] / img['width']:.0%} of its "
                             f"size to fit the column: its text gets too small to read (draw it "
-                            f"at the book's column width, gtp.figures.style.COLUMN_WIDTH)")
+                            f"at the book's column width, gtp.book.figure_style.COLUMN_WIDTH)")
     if report["math"]:
         if not (report["mathjax"] or "").startswith("3."):
             problems.append(f"MathJax 3 did not load (version {report['mathjax']!r}), "

@@ -1,6 +1,6 @@
 """Colour check of the built book's figures (no browser needed, only the built site).
 
-The book draws with the Okabe-Ito palette of ``gtp.figures.style``.  A figure that
+The book draws with the Okabe-Ito palette of ``gtp.book.figure_style``.  A figure that
 shows both matplotlib's default green and red (``tab:green``, ``tab:red``) was drawn
 with the default colour cycle, whose red/green pair is hard to tell apart for the most
 common colour-vision deficiencies.
@@ -43,4 +43,4 @@ def test_no_default_red_green_pair(image):
     shares = colour_shares(image)
     assert min(shares.values()) <= SHARE, (
         f"{image.name} uses matplotlib's default red and green ({shares}); draw it with "
-        f"gtp.figures.style (Okabe-Ito palette) so colour-blind readers can tell lines apart")
+        f"gtp.book.figure_style (Okabe-Ito palette) so colour-blind readers can tell lines apart")

@@ -1,10 +1,10 @@
 """Every chapter is in the form JupyterLab saves, so opening, running and saving it in
 JupyterLab (through jupytext) changes no byte; plumbing cells are collapsed there.
-Fix a failure with ``make chapters`` (tests/lab/chapters.py)."""
+Fix a failure with ``make chapters`` (tests/lab/lab_form.py)."""
 import json
 
 import pytest
-from chapters import BOOK, COLLAPSED, KERNELSPEC, PLUMBING, ROOT, as_jupyterlab_saves, canonical, chapters, read
+from lab_form import BOOK, COLLAPSED, KERNELSPEC, PLUMBING, ROOT, as_jupyterlab_saves, canonical, chapters, read
 
 CHAPTERS = chapters()
 

@@ -1,7 +1,7 @@
-"""The learning-rule registry: one entry per rule, read by the engine (``gtp.fast``,
-``gtp.train``), the panels, the figures, the reports and the runner.
+"""The learning-rule registry: one entry per rule, read by the engine (``gtp.engine.kernels``,
+``gtp.engine.training``), the panels, the figures, the reports and the runner.
 
-``gtp/rules.py`` holds the *maths* of eq. 5 (reference functions, written for reading);
+``gtp/maths/updates.py`` holds the *maths* of eq. 5 (reference functions, written for reading);
 this package says which rules exist and how the fast engine runs each one.  A rule is one
 module here exporting ``RULE``, a :class:`Rule` with
 
@@ -9,7 +9,7 @@ module here exporting ``RULE``, a :class:`Rule` with
   ``colour`` (how the book shows it), ``hyper`` (the ``TrainConfig`` fields it reads:
   e.g. GTP reads ``tau``, ``steps`` and ``start``, backprop none of them);
 * ``reference_step(W, x, label, cfg)``: the update with the reference functions (in place);
-* ``hidden_deltas(net, labels)``: the fast kernel.  ``gtp.fast.FastNet`` has run the
+* ``hidden_deltas(net, labels)``: the fast kernel.  ``gtp.engine.kernels.FastNet`` has run the
   forward pass and written the output layer's delta ``net.d[L-1]``; the kernel writes the
   deltas of the hidden layers ``net.d[0..L-2]``.  One kernel serves one example (1-D
   buffers, ``labels`` an int) and a mini-batch (2-D buffers, an array): it reads the buffer
@@ -17,19 +17,19 @@ module here exporting ``RULE``, a :class:`Rule` with
   operations ``net.forward_layer``, ``net.back``, ``net.acts``, ``net.one_hot`` and
   ``net.scratch`` (which call ``?gemv`` or ``?gemm``), so it is written once;
 * ``choices``: the variants a panel offers (label, changes to the config);
-* ``search``: a :class:`SearchSpace`, what the equal-budget protocol (``gtp.protocol``)
+* ``search``: a :class:`SearchSpace`, what the equal-budget protocol (``gtp.experiments.protocol_v2``)
   tunes for this rule on the validation split (``None``: the rule is not in the protocol);
 * ``signal``: what diverges when it diverges ("target", "gradient"), for the messages;
 * ``part``: the part of the book that presents it ("training": GTP and the baseline of the
   v2 protocol; "relatives": the credit-assignment rules GTP is compared with);
 * ``deltas(W, x, label, cfg, state)``: the rule's error signals d_0..d_{L-1} written for
   reading (the update direction of ``W[l]`` is ``d[l] y_l^T``), returned with the forward
-  pass as ``(zs, ys, d)``; ``gtp.relatives.layer_angles`` compares them with backprop's.
+  pass as ``(zs, ys, d)``; ``gtp.engine.probes.layer_angles`` compares them with backprop's.
 
 Rules with state (fixed random feedback matrices, learned inverses) add
 * ``init_state(sizes, rng, cfg)``: a dict of named arrays (and at most one
   ``numpy.random.Generator`` under ``"rng"``) drawn from ``rng`` (the run's state stream,
-  ``gtp.train.state_rng``), in the dtype ``cfg.dtype``;
+  ``gtp.engine.training.state_rng``), in the dtype ``cfg.dtype``;
 * ``update_state(net, X)``: the fast kernel's update of learned state (e.g. the inverses),
   called after the deltas are found finite and before the weights change, with the weights
   of the step; it reads ``net.state`` and uses ``net.apply``, ``net.outer_update`` besides the
@@ -56,7 +56,7 @@ __all__ = ["Rule", "SearchSpace", "RULES", "RELATIVES", "register", "get_rule", 
 
 @dataclasses.dataclass(frozen=True)
 class SearchSpace:
-    """What the protocol searches for one rule (``gtp.protocol``, results/v2/README.md).
+    """What the protocol searches for one rule (``gtp.experiments.protocol_v2``, results/v2/README.md).
 
     * ``space(row)``: round-1 ranges ``{name: (lo, hi, log)}`` for a row of Tables 1-3
       (``log``: the range is in log10);
@@ -144,7 +144,7 @@ def register(rule, replace=False):
     """Add ``rule`` to the registry, in the table of its part (``replace=True`` to overwrite
     an entry of that name)."""
     if not isinstance(rule, Rule):
-        raise TypeError(f"rule: expected a gtp.learning_rules.Rule, got {type(rule).__name__}")
+        raise TypeError(f"rule: expected a gtp.engine.rules.Rule, got {type(rule).__name__}")
     if rule.part not in _PARTS:
         raise ValueError(f"rule {rule.name!r}: part must be one of {tuple(_PARTS)}, got {rule.part!r}")
     if (rule.name in RULES or rule.name in RELATIVES) and not replace:

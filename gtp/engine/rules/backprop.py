@@ -1,5 +1,5 @@
 """Backprop SGD on the same quadratic cost (the baseline): the registry entry and the fast
-kernel.  The maths in full is ``gtp.rules.backprop_deltas``."""
+kernel.  The maths in full is ``gtp.maths.updates.backprop_deltas``."""
 import numpy as np
 
 from ...maths.network import forward
@@ -16,7 +16,7 @@ def reference_step(W, x, label, cfg):
 
 
 def deltas(W, x, label, cfg, state=None):
-    """Forward pass and backprop's signals -dC/dz_{l+1} (``gtp.rules.backprop_deltas``)."""
+    """Forward pass and backprop's signals -dC/dz_{l+1} (``gtp.maths.updates.backprop_deltas``)."""
     zs, ys = forward(W, x, cfg.acts)
     return zs, ys, backprop_deltas(W, zs, ys, check_labels(label, W[-1].shape[0], x), cfg.acts)
 

@@ -1,9 +1,9 @@
 """Direct feedback alignment (Nokland 2016): the output error is sent straight to every
 hidden layer through its own fixed random matrix.  The maths in full is
-``gtp.relatives.dfa_deltas``.
+``gtp.maths.relatives_maths.dfa_deltas``.
 
 State: ``"B1" .. "B{L-1}"``, ``B_l`` of shape (n_l, n_L), drawn once from the run's state
-stream (``gtp.train.state_rng``) with i.i.d. normal entries of the variance that the run's
+stream (``gtp.engine.training.state_rng``) with i.i.d. normal entries of the variance that the run's
 ``init`` scheme gives the output layer ``W_{L-1}`` (so the top hidden layer's feedback has
 the scale of ``W_{L-1}^T``, as in feedback alignment).
 """

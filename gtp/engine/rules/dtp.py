@@ -2,7 +2,7 @@
 a gradient step at the top, carried down by learned approximate inverses with the
 difference correction ``yhat_k = y_k + g_k(yhat_{k+1}) - g_k(y_{k+1})``; every hidden layer
 descends its local cost 1/2 ||yhat_l - y_l||^2, and the inverses learn by reconstructing
-noise-corrupted activities.  The maths in full is ``gtp.relatives`` (its docstring gives
+noise-corrupted activities.  The maths in full is ``gtp.maths.relatives_maths`` (its docstring gives
 the equations, the inverses' form and what differs from the authors' code).
 
 Hyper-parameters (``TrainConfig`` fields): ``eta`` (the forward learning rates, as every
@@ -11,7 +11,7 @@ inverses' SGD learning rate) and ``sigma`` (the standard deviation of the corrup
 
 State: for k = 1..L-2, ``"V{k}"`` (n_k, n_{k+1}) and ``"c{k}"`` (n_k,), the inverse
 ``g_k(h) = s_k(V_k h + c_k)`` of layer k -> k+1 (s_k: the sigmoid into a sigmoid layer,
-none into a ReLU layer; ``gtp.relatives.inverse_activation``); ``V_k`` starts Normal(0, 8/(3 n_{k+1}))
+none into a ReLU layer; ``gtp.maths.relatives_maths.inverse_activation``); ``V_k`` starts Normal(0, 8/(3 n_{k+1}))
 (the paper's eq. 10 for a layer fed by n_{k+1} sigmoid units), ``c_k`` at 0 (as the authors'
 code); and ``"rng"``, the generator of the corruption noise (saved in checkpoints, so a
 resumed run draws the same noise).  A network with one hidden layer needs no inverse.
@@ -47,7 +47,7 @@ def _identity(z, y, fp):
 
 
 def _inverse_act(net, k):
-    """The in-place activation of g_k (``gtp.relatives.inverse_activation``)."""
+    """The in-place activation of g_k (``gtp.maths.relatives_maths.inverse_activation``)."""
     return _identity if net.names[k - 1] == "relu" else net.acts[k - 1]
 
 

@@ -1,9 +1,9 @@
 """Feedback alignment (Lillicrap et al. 2016): the hidden error signals travel back through
 fixed random matrices ``B_l`` instead of the transposed forward weights ``W_l^T``.  The
-maths in full is ``gtp.relatives.fa_deltas``.
+maths in full is ``gtp.maths.relatives_maths.fa_deltas``.
 
 State: ``"B1" .. "B{L-1}"``, ``B_l`` of shape (n_l, n_{l+1}) (the shape of ``W_l^T``), drawn
-once from the run's state stream (``gtp.train.state_rng``) with the distribution of
+once from the run's state stream (``gtp.engine.training.state_rng``) with the distribution of
 ``W_l^T`` under the run's ``init`` scheme (a fresh, independent draw): at the start the
 feedback has the scale of the forward weights, so FA's first hidden signals have the
 scale of backprop's, and the learning-rate search around backprop's centre is fair.

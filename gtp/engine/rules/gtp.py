@@ -1,5 +1,5 @@
 """Gradient target propagation (Algorithm 1; eq. 3, 4, 5, 32): the registry entry and the
-fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.rules.gtp_updates``."""
+fast kernel.  The maths in full is ``gtp.targets`` and ``gtp.maths.updates.gtp_updates``."""
 import numpy as np
 
 from ...maths.network import forward

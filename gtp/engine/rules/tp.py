@@ -1,6 +1,6 @@
 """Target propagation without the difference correction (Lee et al. 2015, section 2):
 ``yhat_k = g_k(yhat_{k+1})`` through the same learned inverses as DTP
-(``gtp.learning_rules.dtp``: the same state, hyper-parameters, inverse training and search
+(``gtp.engine.rules.dtp``: the same state, hyper-parameters, inverse training and search
 space).  Shown to see what the correction does: with an imperfect inverse, TP moves a
 layer even when the layer above is already at its target."""
 from . import Rule

@@ -1,4 +1,4 @@
-"""The panels' static twins in a real browser (gtp/twins.py, _static/twin.js).
+"""The panels' static twins in a real browser (gtp/book/twins.py, _static/twin.js).
 
 Every page of the built book that holds a twin is opened in headless chromium; each control
 of each twin is moved by the keyboard (arrow keys) and by setting its value.  After every

@@ -1,7 +1,7 @@
 """The chapters' canonical jupytext form: what JupyterLab writes back when a reader opens,
 runs and saves a chapter without editing it, so that doing so changes no byte.
 
-``python tests/lab/chapters.py [FILE.md ...]`` (``make chapters``) rewrites chapters into
+``python tests/lab/lab_form.py [FILE.md ...]`` (``make chapters``) rewrites chapters into
 that form; ``tests/lab/test_roundtrip.py`` checks that every chapter is in it.  The form
 is jupytext's MyST writer with the repository's ``jupytext.toml``, plus:
 

@@ -63,7 +63,7 @@ def assign(source, out=OUT):
 
 
 def main(argv):
-    site = Path(argv[0]) if argv else ROOT / "_build" / "html"
+    site = (Path(argv[0]) if argv else ROOT / "_build" / "html").resolve()
     for source in sources():
         dist = assign(source)
         student = dist / "student" / f"{source.stem}.ipynb"

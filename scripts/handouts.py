@@ -193,7 +193,7 @@ def pdf(site, timeout=900):
 
 
 def main(argv):
-    site = Path(argv[0]) if argv else ROOT / "_build" / "html"
+    site = (Path(argv[0]) if argv else ROOT / "_build" / "html").resolve()
     if not (site / "index.html").exists():
         raise SystemExit(f"{site} holds no built book: run `make book` first")
     for path in slides(site):

@@ -147,7 +147,7 @@ class SphinxLinks(mj.Links):
         self.env, self.docname, self.site = app.env, docname, site_url(app.config)
         self.std = app.env.get_domain("std")
         self._bib = None
-        self.bibfiles = [Path(app.srcdir) / f for f in app.config.bibtex_bibfiles]
+        self.bibfiles = [Path(app.srcdir) / f for f in getattr(app.config, "bibtex_bibfiles", None) or []]
 
     def _page(self, doc, anchor=""):
         return self.site + doc + ".html" + (f"#{anchor}" if anchor else "")

@@ -113,11 +113,11 @@ def test_candidates_are_the_best_distinct_trials_then_the_published_settings():
     assert [c_["source"] for c_ in fa] == ["search"] * 4
 
 
-def test_peaked_early_needs_the_best_epoch_in_the_window_and_a_rising_slope():
-    assert P3.peaked_early([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
-    assert not P3.peaked_early([0.5, 0.9, 0.6, 0.61, 0.62, 0.63, 0.64])     # rising, but the best is early
-    assert not P3.peaked_early([0.1, 0.2, 0.7, 0.6, 0.5, 0.4, 0.3])
-    assert not P3.peaked_early([0.5, 0.6])                                 # fewer epochs than the window
+def test_rising_at_end_needs_the_best_epoch_in_the_window_and_a_rising_slope():
+    assert P3.rising_at_end([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    assert not P3.rising_at_end([0.5, 0.9, 0.6, 0.61, 0.62, 0.63, 0.64])     # rising, but the best is early
+    assert not P3.rising_at_end([0.1, 0.2, 0.7, 0.6, 0.5, 0.4, 0.3])
+    assert not P3.rising_at_end([0.5, 0.6])                                 # fewer epochs than the window
 
 
 def test_intervention_changes():

@@ -101,9 +101,9 @@ class Protocol:
     # -- files
     def _load(self, path):
         rec = self._cache.get(path)
-        if rec is None and os.path.exists(path):
-            rec = R.load_record(path)
-            if rec.get("status") in ("finished", "diverged"):
+        if rec is None:
+            rec = R.read_result(path)
+            if rec is not None and rec.get("status") in ("finished", "diverged"):
                 self._cache[path] = rec
             else:
                 rec = None

@@ -9,7 +9,7 @@ import numpy as np
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .targets import targets
-from .validation import DivergenceError, check_labels, check_weights, per_layer
+from .validation import DivergenceError, check_finite_weights, check_labels, check_weights, per_layer
 
 __all__ = ["outer", "local_deltas", "gtp_updates", "backprop_deltas", "backprop_gradients", "cosine",
            "backprop_updates", "apply_updates", "gtp_step", "backprop_step"]
@@ -89,6 +89,7 @@ def apply_updates(W, dW):
     """W[l] += dW[l] in place, all or nothing: if any new weight would be non-finite,
     raise ``DivergenceError`` naming the layer and leave every ``W[l]`` unchanged."""
     check_weights(W)
+    check_finite_weights(W)
     if len(dW) != len(W):
         raise ValueError(f"dW: expected {len(W)} updates, one per weight matrix, got {len(dW)}")
     for l, (w, d) in enumerate(zip(W, dW)):

@@ -207,8 +207,9 @@ def prepare_data(data, cfg):
         if not np.issubdtype(y.dtype, np.integer):
             if not np.issubdtype(y.dtype, np.floating) or not np.all(np.mod(y, 1) == 0):
                 raise ValueError(f"{where}: labels must be integer class indices, got dtype {y.dtype}"
-                                 + (f" with non-integer values such as {y[np.mod(y, 1) != 0][0]!r}"
-                                    if np.issubdtype(y.dtype, np.floating) else ""))
+                                 + (f" with non-integer values such as {float(y[np.mod(y, 1) != 0][0]):g}"
+                                    if np.issubdtype(y.dtype, np.floating) else "")
+                                 + "; pass whole class numbers 0.. (never rounded for you)")
         y = y.astype(np.int64)
         if y.min() < 0 or y.max() >= cfg.sizes[-1]:
             raise ValueError(f"{where}: labels must lie in 0..{cfg.sizes[-1] - 1} (the output layer), "

@@ -42,6 +42,8 @@ def gtp_updates(W, x, label, tau, eta, steps=1, start="zero", acts="sigmoid"):
     value per hidden layer.  Returns the list of updates, one per ``W[l]``.
     """
     etas = per_layer(eta, len(W), "eta")
+    check_weights(W)
+    check_finite_weights(W)              # bad input, before it could look like a divergence
     zs, ys = forward(W, x, acts)
     yhat = targets(W, zs, ys, label, tau, steps, start, acts)
     return [e * outer(d, ys[l]) for l, (e, d) in
@@ -82,6 +84,8 @@ def cosine(a, b):
 def backprop_updates(W, x, label, eta, acts="sigmoid"):
     """Backprop's gradient-descent updates dW_l = -eta_l dC/dW_l on the same cost."""
     etas = per_layer(eta, len(W), "eta")
+    check_weights(W)
+    check_finite_weights(W)
     return [-e * g for e, g in zip(etas, backprop_gradients(W, x, label, acts))]
 
 

@@ -189,7 +189,9 @@ def main(argv=None):
         args = parser().parse_args(argv)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()          # a closed pipe (| head) shows here, where it is handled
+        return code
     except (ValueError, ConnectionError, OSError) as err:
         if isinstance(err, BrokenPipeError):
             return _broken_pipe()

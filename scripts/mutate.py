@@ -30,7 +30,7 @@ MUTANTS = [
      'return epochs is None or rec.get("config", {}).get("epochs", 0) >= epochs', "return True",
      ["tests/test_mutants.py"]),
     ("still_rising with slope >= 0", "gtp/experiments/search_design.py",
-     "np.asarray(v, float), 1)[0] > 0)", "np.asarray(v, float), 1)[0] >= 0)", ["tests/test_mutants.py"]),
+     "np.asarray(v, float), 1)[0] > 1e-12)", "np.asarray(v, float), 1)[0] >= 0)", ["tests/test_mutants.py"]),
     ("channel_norms doubled", "gtp/maths/decomposition.py", "    return norms / len(X)",
      "    return 2 * norms / len(X)", ["tests/test_mutants.py"]),
     ("DFA feedback variance from W_0", "gtp/engine/rules/dfa.py", "layer_variances(sizes, cfg.init)[-1]",

@@ -153,8 +153,10 @@ def test_corrupt_and_empty_result_files_are_named_and_skipped(tmp_path):
     assert str(tmp_path / "t" / "b.json") in msgs and str(tmp_path / "t" / "c.json") in msgs
     with pytest.raises(R.CorruptResultError, match="b.json"):
         R.load_record(tmp_path / "t" / "b.json")
-    with pytest.warns(R.CorruptResultWarning):
-        assert runner.is_done(str(tmp_path / "t" / "b.json")) is False      # its job reruns
+    assert runner.is_done(str(tmp_path / "t" / "b.json")) is False      # its job reruns (reported once)
+    (tmp_path / "t" / "d.json").write_text('{"status": "finished", "config": {"epochs": 2}')
+    with pytest.warns(R.CorruptResultWarning, match="d.json"):
+        assert runner.is_done(str(tmp_path / "t" / "d.json"), 2) is False
     assert runner.is_done(str(tmp_path / "t" / "a.json"), 2) is True
 
 

@@ -29,7 +29,9 @@ def test_is_done_respects_the_epoch_budget(tmp_path):
 
 def test_still_rising_needs_a_positive_slope():
     """Mutant: ``slope >= 0`` (a flat curve would count as rising)."""
+    assert still_rising([0.0, 0.0, 0.0, 0.0], window=4) is False       # slope exactly 0
     assert still_rising([0.5, 0.5, 0.5, 0.5], window=4) is False
+    assert still_rising([1.0, 1.0, 1.0], window=3) is False            # polyfit's slope: +2.5e-16
     assert still_rising([0.5, 0.6, 0.7, 0.8], window=4) is True
     assert still_rising([0.8, 0.7, 0.6, 0.5], window=4) is False
     assert still_rising([0.9, 0.1, 0.2, 0.3], window=3) is True          # only the last window

@@ -178,8 +178,17 @@ def read_result(path):
     except FileNotFoundError:
         return None
     except CorruptResultError as err:
-        warnings.warn(f"{err} (skipped)", CorruptResultWarning, stacklevel=2)
+        try:
+            key = (os.path.abspath(path), os.stat(path).st_mtime_ns)
+        except OSError:
+            key = (os.path.abspath(path), None)
+        if key not in _REPORTED:            # once per file (and version of it) per process
+            _REPORTED.add(key)
+            warnings.warn(f"{err} (skipped)", CorruptResultWarning, stacklevel=2)
         return None
+
+
+_REPORTED = set()
 
 
 def load_results(root, table=None):

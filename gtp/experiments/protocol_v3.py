@@ -371,20 +371,21 @@ class ProtocolV3(Plan):
 
     def progress(self):
         """Jobs and cost of the design: the candidates and the other seeds of every rule and
-        row (v2 runs copied count as done), and the interventions as far as they are known
-        (a trailing row adds its runs when its final runs finish)."""
+        row (a run copied from v2, or to be copied, counts as done), and the interventions as
+        far as they are known (a trailing row adds its runs when its final runs finish)."""
         jobs = done = 0
         cost = done_cost = 0.0
         for row in self.rows:
             for rule in self.rules:
-                n = V3["candidates"]
-                paths = [self.candidate_path(row, rule, k) for k in range(n)] + \
-                    [self.final_path(row, rule, s) for s in self.seeds if s != V3["select_seed"]]
-                for p in paths:
-                    c = self._run_cost(row, rule)
-                    jobs, cost = jobs + 1, cost + c
-                    if self._load(p) is not None:
-                        done, done_cost = done + 1, done_cost + c
+                c = self._run_cost(row, rule)
+                todo, recs = self.candidate_tasks(row, rule)
+                n = V3["candidates"] if recs is None else len(recs)
+                left = n if recs is None else len(todo)
+                ch = self.choice(row, rule) if not todo and recs is not None else None
+                others = len([s for s in self.seeds if s != V3["select_seed"]])
+                left += others if ch is None else len(self.final_tasks(row, rule, ch))
+                jobs, cost = jobs + n + others, cost + (n + others) * c
+                done, done_cost = done + n + others - left, done_cost + (n + others - left) * c
         if self.interventions:
             rows, _ = self.intervention_rows()
             for row in rows:

@@ -136,6 +136,29 @@ def printed_eq51(W, x, label, p, acts="sigmoid"):
     return out
 
 
+def printed_eq51_check(sizes=(7, 6, 5, 4, 3, 2), seed=3, label=1, acts="sigmoid"):
+    """The printed eq. 51 against the true zero-start, one-step update (tau = eta = 1, as in
+    Appendix D) on one random network and input: per weight layer p, ``{"minus": |printed -
+    true|, "plus": |printed + true|, "cosine": cosine(printed, true)}`` (max-norms).  The
+    network is ``init_weights(sizes, "paper", rng)`` and the input ``rng.random(n_0)`` from one
+    generator ``default_rng(seed)``, so every page that quotes these numbers quotes the same.
+
+    Used in: book/theory/backprop-hebbian.md, book/reference/errata.md.
+    """
+    from .initialisation import init_weights
+    from .updates import gtp_updates
+    rng = np.random.default_rng(seed)
+    W = init_weights(list(sizes), "paper", rng=rng)
+    x = rng.random(sizes[0])
+    true = gtp_updates(W, x, label, tau=1.0, eta=1.0, steps=1, start="zero", acts=acts)
+    out = []
+    for p in range(len(W)):
+        pr = printed_eq51(W, x, label, p, acts)
+        out.append({"minus": float(np.max(np.abs(pr - true[p]))), "plus": float(np.max(np.abs(pr + true[p]))),
+                    "cosine": float(cosine(pr, true[p]))})
+    return out
+
+
 def term_shares(W, X, labels, taus, acts="sigmoid"):
     """Share of the backprop term in the zero-start one-step update, per weight layer.
 

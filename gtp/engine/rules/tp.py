@@ -1,4 +1,5 @@
-"""Target propagation without the difference correction (Lee et al. 2015, section 2):
+"""Target propagation without the difference correction (Bengio 2014; written as an algorithm
+in Lee et al. 2015, section 2):
 ``yhat_k = g_k(yhat_{k+1})`` through the same learned inverses as DTP
 (``gtp.engine.rules.dtp``: the same state, hyper-parameters, inverse training and search
 space).  Shown to see what the correction does: with an imperfect inverse, TP moves a
@@ -25,4 +26,4 @@ RULE = Rule(
     search=_dtp.SEARCH, part="relatives", deltas=deltas, init_state=_dtp.init_state,
     update_state=_dtp.update_state, defaults=_dtp.DEFAULTS,
     doc="Target propagation: targets through learned inverses, no difference correction "
-        "(Lee et al. 2015).")
+        "(Bengio 2014; Lee et al. 2015).")

@@ -97,16 +97,18 @@ def _check_root(root):
 
 
 def _check_writable(folder, what):
-    """Refuse to start a run that could not write its results: create ``folder`` and a
-    temporary file in it, or raise naming the folder."""
-    import tempfile
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as err:
-        raise ValueError(f"{what}: cannot write to {folder} ({err.strerror or err}); make it writable "
-                         f"or choose another folder") from None
+    """Refuse to start a run that could not write its results: ``folder`` (or, if missing, the
+    nearest folder above it, where it will be created) must be a writable folder.  Nothing
+    is created here."""
+    path = os.path.abspath(folder)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        raise ValueError(f"{what}: cannot write to {folder} ({path} is a file, not a folder); move the "
+                         f"file or choose another folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{what}: cannot write to {folder} (permission denied on {path}); make it "
+                         f"writable or choose another folder")
 
 
 def cmd_list(args):

@@ -77,7 +77,7 @@ MUTANTS = [
     ("a malformed --scheduler passes", "gtp/cli.py", "if address is not None and not _ADDRESS.match(address):",
      "if False:", ["tests/test_failsafe.py"]),
     ("worker losing its scheduler goes on", "gtp/experiments/dask_runner.py",
-     'self.lost = status not in ("running", "paused", "init", "undefined")', "self.lost = False",
+     'self.lost = status not in ("running", "paused", "closing_gracefully", "init", "undefined")', "self.lost = False",
      ["tests/test_failsafe.py"]),
     ("a killed checkpointed job is not retried", "gtp/experiments/dask_runner.py",
      "                if retry(task, err):\n", "                if False:\n", ["tests/test_failsafe_cluster.py"]),

@@ -86,3 +86,29 @@ def test_a_job_that_never_progresses_fails_after_a_few_retries(client, tmp_path,
     assert list(stats["failed"]) == ["n"] and "KilledWorker" in stats["failed"]["n"]
     assert sum("worker lost" in m for m in logs) == runner.RETRIES_WITHOUT_PROGRESS
     assert not os.path.exists(task.path)
+
+
+def test_workers_whose_scheduler_is_gone_stop_training(tmp_path):
+    """Without the watch, an orphaned worker went on training and checkpointing (about 19 s,
+    69 epochs more, on the shared 2-core machine); with it, no checkpoint is written after
+    the scheduler closed."""
+    import time
+    ck = str(tmp_path / "ck")
+    c = runner.connect(n_workers=1, dashboard=False)
+    try:
+        c.submit(runner.execute, config(0, epochs=400), ck, functools.partial(runner.toy_splits, n_train=2000),
+                 key="orphan", pure=False)
+        p = os.path.join(ck, "checkpoint.npz")
+        t0 = time.time()
+        while runner.checkpoint_epochs(ck) < 2 and time.time() - t0 < 60:
+            time.sleep(0.1)
+        assert runner.checkpoint_epochs(ck) >= 2
+        c.sync(c.cluster.scheduler.close)                  # the scheduler dies, the worker process stays
+        closed = time.time()
+        time.sleep(8)
+        assert os.stat(p).st_mtime < closed + 1.0           # at most the epoch in flight
+    finally:
+        try:
+            runner._close(c)
+        except Exception:  # noqa: BLE001 - the scheduler is already gone
+            pass

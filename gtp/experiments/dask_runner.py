@@ -174,7 +174,7 @@ class _SchedulerWatch:
         if self.n % self.every:
             return False
         status = getattr(self.worker.status, "name", str(self.worker.status))
-        self.lost = status not in ("running", "paused", "init", "undefined")
+        self.lost = status not in ("running", "paused", "closing_gracefully", "init", "undefined")
         return self.lost
 
 

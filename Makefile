@@ -22,6 +22,7 @@ help:
 	@echo "make setup  create .venv, install requirements.txt and the JupyterLab settings"
 	@echo "            (chapters open as notebooks: .venv/bin/jupyter lab, see README)"
 	@echo "make lab    the chapters as live notebooks in a real JupyterLab (headless chromium)"
+	@echo "make teaching  run the built notebook editions in a clean venv, check slides and PDF"
 	@echo "make chapters  rewrite chapters into the form JupyterLab saves (after editing by hand)"
 	@echo "make clean  remove _build (not the data cache)"
 
@@ -49,8 +50,13 @@ BUILD_ENV := env -u MPLBACKEND
 
 # The build executes the chapters one per core before Sphinx reads them, into the cache
 # myst-nb reads (_ext/book_site.py, execute_chapters; gtp_execution_jobs in _config.yml).
+# Then the slides of each part and the whole-book PDF, from the notebook editions the
+# build wrote (scripts/handouts.py; the PDF needs chromium, else it is skipped with a
+# message), and the graded assignments (scripts/assignments.py, otter-grader).
 book: $(STAMP)
 	$(BUILD_ENV) $(JB) build .
+	$(PY) scripts/handouts.py _build/html
+	$(PY) scripts/assignments.py _build/html
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
@@ -58,7 +64,8 @@ lint: $(STAMP)
 
 # tests/browser needs the built book: it runs after book-strict (make browser).
 pytest: $(STAMP)
-	$(PY) -m pytest -n 2 tests --ignore=tests/browser --ignore=tests/lab
+	$(PY) -m pytest -n 2 tests --ignore=tests/browser --ignore=tests/lab \
+	    --ignore=tests/test_colab.py --ignore=tests/test_handouts.py --ignore=tests/test_assignments.py
 
 nbval: $(STAMP)
 	rm -rf _build/ipynb
@@ -67,6 +74,8 @@ nbval: $(STAMP)
 
 book-strict: $(STAMP)
 	$(BUILD_ENV) $(JB) build . -W -n --keep-going
+	$(PY) scripts/handouts.py _build/html
+	$(PY) scripts/assignments.py _build/html
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # Real-browser check of the built pages (needs Debian's chromium + chromium-driver,
@@ -82,13 +91,16 @@ lab: $(STAMP) $(LAB_SETTINGS)
 chapters: $(STAMP)
 	$(PY) tests/lab/lab_form.py
 
-# Every chapter's notebook copy (Colab, Binder, download) run in a fresh venv holding only
-# gtp and ipykernel; part of make pytest (tests/test_colab.py), here on its own.
-.PHONY: colab
-colab: $(STAMP)
-	$(PY) -m pytest -n 2 tests/test_colab.py
+# The teaching kit, on the built book: every chapter's student and teacher edition (Colab,
+# Binder, download) run in a fresh venv holding only gtp and ipykernel, with no MyST left
+# (tests/test_colab.py); the slides and the PDF (tests/test_handouts.py); the assignments
+# graded by otter-grader (tests/test_assignments.py).
+.PHONY: teaching colab
+teaching: $(STAMP)
+	$(PY) -m pytest -n 2 tests/test_colab.py tests/test_handouts.py tests/test_assignments.py
+colab: teaching
 
-test: lint pytest nbval book-strict browser lab
+test: lint pytest nbval book-strict teaching browser lab
 
 clean:
 	rm -rf _build

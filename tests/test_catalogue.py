@@ -113,11 +113,11 @@ def test_candidates_are_the_best_distinct_trials_then_the_published_settings():
     assert [c_["source"] for c_ in fa] == ["search"] * 4
 
 
-def test_peaked_early_needs_the_best_epoch_in_the_window_and_a_rising_slope():
-    assert P3.peaked_early([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
-    assert not P3.peaked_early([0.5, 0.9, 0.6, 0.61, 0.62, 0.63, 0.64])     # rising, but the best is early
-    assert not P3.peaked_early([0.1, 0.2, 0.7, 0.6, 0.5, 0.4, 0.3])
-    assert not P3.peaked_early([0.5, 0.6])                                 # fewer epochs than the window
+def test_rising_at_end_needs_the_best_epoch_in_the_window_and_a_rising_slope():
+    assert P3.rising_at_end([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    assert not P3.rising_at_end([0.5, 0.9, 0.6, 0.61, 0.62, 0.63, 0.64])     # rising, but the best is early
+    assert not P3.rising_at_end([0.1, 0.2, 0.7, 0.6, 0.5, 0.4, 0.3])
+    assert not P3.rising_at_end([0.5, 0.6])                                 # fewer epochs than the window
 
 
 def test_intervention_changes():
@@ -143,7 +143,10 @@ def test_protocol_v3_end_to_end_on_toy_data(tmp_path, monkeypatch):
     """Candidates train at the final horizon, the pick is the best on validation, its seed-0
     run is its first final run, the v2 final run it equals is copied, and interventions
     follow a row where GTP trails backprop."""
-    row = ROWS[0]                                                        # MNIST 784-100-10
+    import dataclasses
+    # MNIST 784-100-10 with a paper number no run can reach, so that GTP trails and the
+    # interventions run (toy data are easy: the real 97.21 % may be beaten)
+    row = dataclasses.replace(ROWS[0], paper=101.0)
     root = tmp_path / "results"
     search = root / "v2" / "search"
     search.mkdir(parents=True)
@@ -188,7 +191,7 @@ def test_protocol_v3_end_to_end_on_toy_data(tmp_path, monkeypatch):
     copied = R.load_record(plan.candidate_path(row, "backprop", 0))
     assert copied["same_as"] == os.path.join("v2", "final", os.path.basename(plan.v2.final_path(row, "backprop", 0)))
     gap = plan.gap(row)
-    assert gap["trails"]                              # toy data never reach the paper's 97.21 %
+    assert gap["trails"]
     rows, waiting = plan.intervention_rows()
     assert not waiting and rows == [row]
     gtp_ch = plan.choice(row, "gtp")

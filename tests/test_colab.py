@@ -1,7 +1,11 @@
-"""Issue 17: every chapter's notebook copy runs top to bottom in a clean environment.
+"""Every chapter's notebook editions run top to bottom in a clean environment (issues 17, 27).
 
-The copies are made by the book's own exporter (``_ext/book_site.py``, which writes them to
-``_build/html/_colab/`` during the build).  The environment is what a student meets on
+The editions are the ones the book build wrote (``_ext/notebook_editions.py``): the student
+edition in ``_build/html/_colab/`` (behind the Colab, Binder and download buttons) and the
+teacher edition in ``_build/html/_teacher/``, so ``make book`` must have run first
+(``make editions`` runs this file after the strict build).  They are plain Jupyter: no MyST
+syntax and no glue placeholder is left, the student edition has no solution and the
+teacher edition has every one.  The environment is what a student meets on
 Colab: a fresh virtual environment holding only ``gtp`` (installed from this checkout, as
 the copy's install cell would install it from the repository), its dependencies and
 ``ipykernel`` -- no myst-nb, no jupytext, no checkout beside the notebook.  Each copy is
@@ -20,7 +24,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "_ext"))
 import chapters  # noqa: E402
+import myst_to_jupyter  # noqa: E402
+
+SITE = ROOT / "_build" / "html"
+FOLDERS = {"student": "_colab", "teacher": "_teacher"}
 
 # What a source distribution of gtp needs (pyproject.toml says what goes in the wheel).
 PACKAGE_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "gtp", "results")
@@ -111,18 +120,78 @@ def _kernel_env(python):
     return env
 
 
-@pytest.mark.parametrize("chapter", [str(p.relative_to(ROOT)) for p in chapters.notebooks()])
-def test_copy_runs_in_a_clean_environment(chapter, clean_env, tmp_path, monkeypatch):
+def built_edition(chapter, edition):
+    """The edition the build wrote for ``chapter`` (``book/x.md``)."""
+    path = SITE / FOLDERS[edition] / Path(chapter).with_suffix(".ipynb")
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make book` first")
+    return nbformat.read(path, as_version=4)
+
+
+CHAPTERS = [str(p.relative_to(ROOT)) for p in chapters.notebooks()]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_editions_are_plain_jupyter(chapter):
+    import re
+    source = (ROOT / chapter).read_text()
+    exercises = len(re.findall(r"^(?:`{3,}|:{3,})\{exercise(?:-start)?\}", source, re.M))
+    solutions = len(re.findall(r"^(?:`{3,}|:{3,})\{solution(?:-start)?\}", source, re.M))
+    student, teacher = (built_edition(chapter, e) for e in ("student", "teacher"))
+    for nb in (student, teacher):
+        nbformat.validate(nb)
+        assert myst_to_jupyter.leftover_myst(nb) == []
+        text = "\n".join(c.source for c in nb.cells)
+        assert "{glue" not in text and "{doc}" not in text and ":::" not in text
+        md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert [int(n) for n in re.findall(r"\*\*Exercise (\d+)", md)] == \
+            list(range(1, exercises + 1)), "exercises are numbered 1, 2, ... in each chapter"
+    # the web page numbers its exercises 1, 2, ... too (not through the whole book)
+    page = (SITE / Path(chapter).with_suffix(".html")).read_text()
+    assert sorted({int(n) for n in re.findall(r"Exercise (\d+)", page)}) == \
+        list(range(1, exercises + 1))
+    t_md = "\n".join(c.source for c in teacher.cells if c.cell_type == "markdown")
+    s_md = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert len(re.findall(r"\*\*Solution to Exercise \d+", t_md)) == solutions
+    assert "Solution to Exercise" not in s_md
+    # the download button gives the student edition, with the build's outputs
+    download = nbformat.read(SITE / "_sources" / Path(chapter).with_suffix(".ipynb"), as_version=4)
+    assert download.cells == student.cells
+    assert any(c.get("outputs") for c in student.cells if c.cell_type == "code"), \
+        "the download carries no outputs"
+
+
+def _is_subsequence(part, whole):
+    it = iter(whole)
+    return all(any(x == y for y in it) for x in part)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_student_editions_code_is_the_teachers_less_the_solutions(chapter):
+    """So running the teacher edition (below) runs every code cell of the student edition,
+    in the same order: one clean-environment run covers both, in half the time."""
+    student, teacher = (built_edition(chapter, e) for e in ("student", "teacher"))
+    code = lambda nb: [c.source for c in nb.cells if c.cell_type == "code"]  # noqa: E731
+    assert _is_subsequence(code(student), code(teacher))
+    assert len(code(student)) <= len(code(teacher))
+
+
+@pytest.mark.parametrize("edition", ["teacher"])
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_edition_runs_in_a_clean_environment(chapter, edition, clean_env, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     python, kernels = clean_env
-    nb = chapters.colab_copy(ROOT / chapter)     # as the build writes it to _colab/
+    nb = built_edition(chapter, edition)
+    for cell in nb.cells:                      # run from scratch, as a student would
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     monkeypatch.setenv("JUPYTER_PATH", str(kernels.parent))    # where the kernel spec is
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(tmp_path)}})
     try:
         client.execute(env=_kernel_env(python))
-    finally:    # the executed copy, to read when it fails
+    finally:    # the executed edition, to read when it fails
         nbformat.write(nb, tmp_path / Path(chapter).with_suffix(".ipynb").name)
 
 

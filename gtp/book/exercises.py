@@ -3,7 +3,8 @@
 Each ``check_*`` function calls the reader's function on a few random cases, compares
 the result with ``gtp``'s own implementation, and returns a :class:`Feedback` that
 names the mistake in words (a wrong shape, a flipped sign, a constant factor, a
-forgotten term, an overflow) **without ever showing the expected values**.  The cases
+forgotten term, an overflow) **without ever showing the expected values**.  A function
+that is, or calls, ``gtp``'s own implementation of the exercise fails (``_forbidden``).  The cases
 are drawn from a fixed seed, so the same attempt always gets the same feedback.
 
 =========================  ==============================================  ===========
@@ -21,6 +22,7 @@ the part "GTP among its relatives" (``check_fa_delta``).
 """
 import textwrap
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +30,7 @@ import numpy as np
 from ..maths.activations import sigmoid, sigmoid_prime
 from ..maths.network import forward
 from ..maths.targets import euler_target, local_cost_grad, targets
-from ..maths.updates import gtp_updates
+from ..maths.updates import gtp_updates, local_deltas
 
 __all__ = ["Feedback", "check_sigmoid_prime", "check_local_cost_grad", "check_euler_step",
            "check_gtp_update", "check_fa_delta"]
@@ -69,19 +71,64 @@ class _Mistake(Exception):
     """Raised inside a checker with the message for the reader."""
 
 
-def _call(fn, args, what):
-    """Call the reader's function; turn exceptions and odd results into a message."""
+class _Forwarded(BaseException):
+    """Raised when the reader's function reaches one of gtp's own implementations (a
+    BaseException, so that the reader's ``except Exception`` cannot swallow it)."""
+
+
+def _tripwire(*args, **kwargs):
+    # runs with the globals of the module it replaces a function of: no names of ours
+    raise __import__("gtp.book.exercises", fromlist=["_Forwarded"])._Forwarded()
+
+
+@contextmanager
+def _forbidden(functions):
+    """While the reader's function runs, every function of ``functions`` (gtp's own
+    implementations of the exercise) raises ``_Forwarded`` instead, however it is reached:
+    by name, through ``gtp.``, an alias, a local import or a helper of the reader's."""
+    saved = [(f, f.__code__) for f in functions if hasattr(f, "__code__")]
+    try:
+        for f, _ in saved:
+            f.__code__ = _tripwire.__code__
+        yield
+    finally:
+        for f, code in saved:
+            f.__code__ = code
+
+
+def _call(fn, args, what, forbidden=(), many=False):
+    """Call the reader's function; turn exceptions and odd results into a message.
+
+    ``forbidden``: gtp's own implementations of the exercise; a function that is one of them
+    or calls one fails.  ``many``: the result is a list of arrays (one per layer), ``None``
+    entries allowed."""
     if not callable(fn):
         raise _Mistake(f"expected a function, got {type(fn).__name__}: pass the function "
                        f"itself, without parentheses, e.g. check(my_function)")
+    names = ", ".join(f"gtp's own {f.__name__}" for f in forbidden)
+    forwarding = (f"your function calls {names}: the exercise is to write it yourself, with "
+                  f"NumPy (and gtp.sigmoid where it helps).")
+    if any(fn is f for f in forbidden):
+        raise _Mistake(f"this is {names}: the exercise is to write it yourself.")
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), _forbidden(forbidden):
             warnings.simplefilter("ignore")
             out = fn(*args)
+    except _Forwarded:
+        raise _Mistake(forwarding) from None
     except Exception as e:  # the reader's code may fail in any way: report it
         raise _Mistake(f"calling your function {what} raised {type(e).__name__}: {e}") from None
     if out is None:
         raise _Mistake("your function returned None: did you forget `return`?")
+    if many:
+        if not isinstance(out, (list, tuple)):
+            raise _Mistake(f"your function returned a {type(out).__name__}; it should return a "
+                           f"list with one array per layer.")
+        try:
+            return [None if o is None else np.asarray(o, dtype=float) for o in out]
+        except (TypeError, ValueError):
+            raise _Mistake("your function returned a list whose entries are not arrays of "
+                           "numbers") from None
     try:
         out = np.asarray(out, dtype=float)
     except (TypeError, ValueError):
@@ -150,7 +197,7 @@ def check_sigmoid_prime(fn):
 
     def case(label, z):
         def run():
-            got = _call(fn, (z.copy(),), label)
+            got = _call(fn, (z.copy(),), label, forbidden=(sigmoid_prime,))
             s = sigmoid(z)
             mistakes = [
                 (s, "that is f(z), the sigmoid itself, not its derivative."),
@@ -190,7 +237,7 @@ def check_local_cost_grad(fn):
 
         def run():
             w, y, yh = _layer_case(rng, n_below, n_above)
-            got = _call(fn, (w.copy(), y.copy(), yh.copy()), label)
+            got = _call(fn, (w.copy(), y.copy(), yh.copy()), label, forbidden=(local_cost_grad,))
             f = sigmoid(w @ y)
             mistakes = [
                 (-(yh - f) @ w, "the factor f'(z) is missing: z = W y passes through the "
@@ -208,7 +255,7 @@ def check_local_cost_grad(fn):
     if fb.passed:
         w, y, yh = _layer_case(rng, 5, 3, batch=4)
         try:
-            got = _call(fn, (w, y, yh), "on a mini-batch")
+            got = _call(fn, (w, y, yh), "on a mini-batch", forbidden=(local_cost_grad,))
             ok = got.shape == y.shape and _close(got, local_cost_grad(w, y, yh))
         except _Mistake:
             ok = False
@@ -232,7 +279,8 @@ def check_euler_step(fn):
 
         def run():
             w, y, yh = _layer_case(rng, n_below, n_above)
-            got = _call(fn, (w.copy(), y.copy(), yh.copy(), tau), label)
+            got = _call(fn, (w.copy(), y.copy(), yh.copy(), tau), label,
+                        forbidden=(euler_target, targets))
             g = local_cost_grad(w, y, yh)
             mistakes = [
                 (y + tau * g, "you stepped up the gradient, towards a larger cost: an Euler "
@@ -273,7 +321,7 @@ def check_gtp_update(fn):
                 where = (f"for W[{l}] of shape {W[l].shape} in a {'-'.join(map(str, sizes))} "
                          f"network, eta = {eta}")
                 args = (ys[l].copy(), zs[l + 1].copy(), ys[l + 1].copy(), yhat[l + 1].copy(), eta)
-                got = _call(fn, args, where)
+                got = _call(fn, args, where, forbidden=(gtp_updates, local_deltas))
                 delta = (yhat[l + 1] - ys[l + 1]) * sigmoid_prime(zs[l + 1])
                 mistakes = [
                     (eta * np.outer(yhat[l + 1] - ys[l + 1], ys[l]),
@@ -316,7 +364,8 @@ def check_fa_delta(fn):
             for l in range(len(W) - 1, 0, -1):
                 where = (f"for hidden layer {l} ({sizes[l]} neurons) of a "
                          f"{'-'.join(map(str, sizes))} network")
-                got = _call(fn, (B[l].copy(), d[l].copy(), zs[l].copy()), where)
+                got = _call(fn, (B[l].copy(), d[l].copy(), zs[l].copy()), where,
+                            forbidden=(fa_deltas,))
                 mistakes = [
                     (W[l].T @ d[l] * sigmoid_prime(zs[l]),
                      "that is backprop's signal: W_l^T is replaced by the fixed matrix B."),

@@ -50,7 +50,7 @@ from .protocol_v2 import RELATIVES, RULES, Protocol
 from .search_design import n_train_full, still_rising, trial_changes
 
 __all__ = ["VERSION", "V3", "INTERVENTIONS", "ProtocolV3", "plan", "relatives_plan", "ranked_trials",
-           "searched_ranges", "edges_of", "peaked_early", "candidates", "intervention_changes"]
+           "searched_ranges", "edges_of", "rising_at_end", "candidates", "intervention_changes"]
 
 VERSION = "v3"
 #: the design: candidates per rule, search trials among them at least, final budget and seeds,
@@ -101,7 +101,7 @@ def edges_of(ranges, params, edge=1 / 6):
     return out
 
 
-def peaked_early(val_accs, window=None):
+def rising_at_end(val_accs, window=None):
     """True when training longer would likely help: the best validation accuracy lies in the
     last ``window`` epochs AND their least-squares slope is positive (v2's ``still_rising``,
     a positive slope alone, flags noise).  A flag to test with the longer run, not a reason."""
@@ -223,7 +223,7 @@ class ProtocolV3(Plan):
     def _rising(self, extra):
         def add(rec):
             vals = [e["val_acc"] for e in rec["epochs"] if e["epoch"] >= 1 and not e.get("partial")]
-            return dict(extra, peaked_early=peaked_early(vals), still_rising=still_rising(vals))
+            return dict(extra, rising_at_end=rising_at_end(vals), still_rising=still_rising(vals))
         return add
 
     def candidate_tasks(self, row, rule):
@@ -266,7 +266,7 @@ class ProtocolV3(Plan):
             sel = r.get("selection") or {}
             rows.append(dict(c, val_acc=sel.get("val_acc_at_best", -1.0) if r["status"] == "finished" else -1.0,
                              best_epoch=sel.get("best_epoch"), status=r["status"],
-                             peaked_early=r.get("peaked_early"), test_acc_at_best=sel.get("test_acc_at_best")))
+                             rising_at_end=r.get("rising_at_end"), test_acc_at_best=sel.get("test_acc_at_best")))
         best = max(rows, key=lambda c: (c["val_acc"], -c["index"]))
         out = {"protocol": VERSION, "row": dataclasses.asdict(row), "rule": rule, "status": "finished",
                "design": V3, "candidates": rows, "pick": best["index"],

@@ -35,7 +35,7 @@ def v3_cell(plan, row, rule):
     return {"rule": rule, "mean": mean, "std": std, "n": n, "values": values,
             "seeds": sorted(r["config"]["seed"] for r in recs),
             "mean_last": R.aggregate(_percent(recs, "test_acc_last"))[0],
-            "peaked_early": sum(bool(r.get("peaked_early")) for r in recs),
+            "rising_at_end": sum(bool(r.get("rising_at_end")) for r in recs),
             "choice": pick, "candidates": ch["candidates"] if ch else None,
             "state": "done" if n == len(plan.seeds) else "final runs" if ch else
                      f"candidates {cands}/{P3.V3['candidates']}"}

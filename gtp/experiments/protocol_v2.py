@@ -200,6 +200,8 @@ class Protocol:
             return None
         summary["status"] = "finished"
         summary["provenance"] = R.provenance()
+        if getattr(self, "readonly", False):       # status and --dry-run only read
+            return summary
         R.write_json(path, summary)
         return self._load(path)
 
@@ -317,6 +319,14 @@ class ProtocolPlan(Plan):
         self.checkpoints = checkpoints or os.path.join(os.path.dirname(protocol.root), ".checkpoints",
                                                        os.path.basename(protocol.root))
         self.ready = protocol.ready
+
+    @property
+    def readonly(self):
+        return getattr(self.protocol, "readonly", False)
+
+    @readonly.setter
+    def readonly(self, value):
+        self.protocol.readonly = value
 
     def progress(self):
         jobs, cost = self.protocol.counts()

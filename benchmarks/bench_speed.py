@@ -137,6 +137,35 @@ def torch_backprop(sizes, X, y, batch=1):
     return run
 
 
+def torch_manual(sizes, X, y, batch=1):
+    """Backprop written by hand in PyTorch, without autograd (the stronger baseline of issue
+    #28): the same float32 matrix products a hand-written numpy or C kernel would make."""
+    gen = torch.Generator().manual_seed(1)
+    W = [torch.randn(b, a, generator=gen) / a ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
+    relu0 = len(sizes) > 2
+    Xt = torch.from_numpy(X)
+    T = torch.nn.functional.one_hot(torch.from_numpy(y), sizes[-1]).float()
+
+    def run():
+        with torch.no_grad():
+            for s in range(0, len(Xt), batch):
+                ys, x = [], Xt[s:s + batch]
+                for l, w in enumerate(W):
+                    ys.append(x)
+                    z = x @ w.T
+                    x = torch.relu(z) if (l == 0 and relu0) else torch.sigmoid(z)
+                fp = x * (1 - x)
+                d = (T[s:s + batch] - x) * fp                    # -dC/dz of the output layer
+                for l in range(len(W) - 1, -1, -1):
+                    back = d @ W[l] if l else None
+                    W[l].add_(d.T @ ys[l], alpha=0.1 / d.shape[0])
+                    if l:
+                        yl = ys[l]
+                        back *= (yl > 0).float() if (l == 1 and relu0) else yl * (1 - yl)
+                        d = back
+    return run
+
+
 def main():
     out = {"threads": ARGS.threads, "numpy": np.__version__,
            "torch": None if torch is None else torch.__version__, "cpu": cpu_model(),
@@ -144,9 +173,9 @@ def main():
     print(f"threads={ARGS.threads} numpy={np.__version__} torch={out['torch']} cpu={out['cpu']}")
 
     print("\n## Batch 1 (microseconds per example; ratio = PyTorch time / GTP time)\n")
-    print("| network | GTP fast | backprop fast (numpy) | PyTorch backprop | ratio | "
+    print("| network | GTP fast | backprop fast (numpy) | PyTorch backprop | ratio | PyTorch by hand | ratio | "
           "GTP reference | weight MB/example | GB/s (GTP) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for sizes in NETS:
         n = n_examples(sizes)
         X, y = data(sizes, n)
@@ -157,17 +186,20 @@ def main():
         r["gtp_reference_us"] = 1e6 * timed(reference_gtp(sizes, X[:nref], y[:nref]), nref)
         r["torch_us"] = 1e6 * timed(torch_backprop(sizes, X, y), n) if torch else None
         r["ratio"] = r["torch_us"] / r["gtp_fast_us"] if torch else None
+        r["torch_manual_us"] = 1e6 * timed(torch_manual(sizes, X, y), n) if torch else None
+        r["ratio_manual"] = r["torch_manual_us"] / r["gtp_fast_us"] if torch else None
         r["mb_per_example"] = bytes_per_example(sizes) / 1e6
         r["gb_per_s"] = bytes_per_example(sizes) / (r["gtp_fast_us"] * 1e-6) / 1e9
         out["batch1"].append(r)
         print(f"| {r['net']} | {r['gtp_fast_us']:.1f} | {r['bp_fast_us']:.1f} | "
               f"{r['torch_us'] or float('nan'):.1f} | {r['ratio'] or float('nan'):.2f} | "
+              f"{r['torch_manual_us'] or float('nan'):.1f} | {r['ratio_manual'] or float('nan'):.2f} | "
               f"{r['gtp_reference_us']:.1f} | {r['mb_per_example']:.2f} | {r['gb_per_s']:.1f} |",
               flush=True)
 
     print("\n## Batch 128 (microseconds per example; ratio = PyTorch time / GTP time)\n")
-    print("| network | GTP fast | backprop fast (numpy) | PyTorch backprop | ratio |")
-    print("|---|---|---|---|---|")
+    print("| network | GTP fast | backprop fast (numpy) | PyTorch backprop | ratio | PyTorch by hand | ratio |")
+    print("|---|---|---|---|---|---|---|")
     for sizes in NETS:
         n = n_examples(sizes, 128)
         X, y = data(sizes, n)
@@ -176,9 +208,12 @@ def main():
         r["bp_fast_us"] = 1e6 * timed(fast_gtp(sizes, X, y, "backprop", batch=128), n)
         r["torch_us"] = 1e6 * timed(torch_backprop(sizes, X, y, 128), n) if torch else None
         r["ratio"] = r["torch_us"] / r["gtp_fast_us"] if torch else None
+        r["torch_manual_us"] = 1e6 * timed(torch_manual(sizes, X, y, 128), n) if torch else None
+        r["ratio_manual"] = r["torch_manual_us"] / r["gtp_fast_us"] if torch else None
         out["batch128"].append(r)
         print(f"| {r['net']} | {r['gtp_fast_us']:.2f} | {r['bp_fast_us']:.2f} | "
-              f"{r['torch_us'] or float('nan'):.2f} | {r['ratio'] or float('nan'):.2f} |",
+              f"{r['torch_us'] or float('nan'):.2f} | {r['ratio'] or float('nan'):.2f} | "
+              f"{r['torch_manual_us'] or float('nan'):.2f} | {r['ratio_manual'] or float('nan'):.2f} |",
               flush=True)
 
     print("\n## GTP batch 1 against the number of Euler steps (784-500-500-10)\n")

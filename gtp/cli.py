@@ -14,8 +14,11 @@ Every experiment is a description in ``gtp.experiments.catalogue`` run by one ru
 Finished runs are never run again; an interrupted run resumes from its last epoch.
 """
 import argparse
+import os
+import re
 import sys
 import time
+import warnings
 
 __all__ = ["main", "parser"]
 
@@ -76,6 +79,38 @@ def _positive(value, what, minimum=1):
         raise ValueError(f"{what}: expected a number >= {minimum}, got {value}")
 
 
+#: a Dask address: tcp://host:port, tls://host:port, inproc://..., or host:port
+_ADDRESS = re.compile(r"^((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}$|^inproc://\S+$")
+
+
+def _check_scheduler(address):
+    if address is not None and not _ADDRESS.match(address):
+        raise ValueError(f"--scheduler: {address!r} is not a Dask scheduler address; expected "
+                         f"tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+
+
+def _check_root(root):
+    """``--root`` must name an existing folder (a typo must not read as "not started")."""
+    if root is not None and not os.path.isdir(root):
+        raise ValueError(f"--root: {root!r} is not a folder; give the results folder (e.g. results/) "
+                         f"or leave --root out")
+
+
+def _check_writable(folder, what):
+    """Refuse to start a run that could not write its results: ``folder`` (or, if missing, the
+    nearest folder above it, where it will be created) must be a writable folder.  Nothing
+    is created here."""
+    path = os.path.abspath(folder)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        raise ValueError(f"{what}: cannot write to {folder} ({path} is a file, not a folder); move the "
+                         f"file or choose another folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{what}: cannot write to {folder} (permission denied on {path}); make it "
+                         f"writable or choose another folder")
+
+
 def cmd_list(args):
     from .experiments.catalogue import EXPERIMENTS
     for e in EXPERIMENTS.values():
@@ -90,8 +125,15 @@ def cmd_run(args):
     _positive(args.workers, "--workers")
     if args.connect_timeout <= 0:
         raise ValueError(f"--connect-timeout: expected a positive number of seconds, got {args.connect_timeout}")
+    _check_scheduler(args.scheduler)
+    _check_root(args.root)
     exp = C.get(args.name)
     rows = C.select_rows(exp, args.table, args.nets)
+    if not args.dry_run:
+        from .engine.records import RESULTS_ROOT
+        _check_writable(os.path.join(args.root or RESULTS_ROOT, exp.folder), "--root")
+        if args.checkpoints:
+            _check_writable(args.checkpoints, "--checkpoints")
     if args.dry_run:
         plan = C.make_plan(args.name, args.root, rows)
         plan.readonly = True
@@ -110,6 +152,7 @@ def cmd_run(args):
 def cmd_status(args):
     from .experiments import catalogue as C
     _positive(args.workers, "--workers")
+    _check_root(args.root)
     for name in args.names or C.names():
         print(C.status_line(C.status(C.get(name).name, args.root, workers=args.workers)), flush=True)
     return 0
@@ -118,7 +161,9 @@ def cmd_status(args):
 def cmd_summary(args):
     from . import reports
     from .engine.records import atomic_write
+    _check_root(args.root)
     if args.write:
+        _check_writable(os.path.dirname(os.path.abspath(args.write)), "--write")
         text = reports.summary_markdown(args.root, tuple(args.table))
         with atomic_write(args.write, "w", ".md") as f:
             f.write(text)
@@ -131,18 +176,39 @@ def cmd_summary(args):
 COMMANDS = {"list": cmd_list, "run": cmd_run, "status": cmd_status, "summary": cmd_summary}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings of the library (a corrupt result file skipped, ...) as one line, no source."""
+    print(f"warning: {message}", file=sys.stderr if file is None else file, flush=True)
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in RENAMED:
         print(f"error: `python -m gtp {argv[0]}` is now `python -m gtp {RENAMED[argv[0]]}` "
               f"(see `python -m gtp list`)", file=sys.stderr)
         return 2
-    args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
-    except (ValueError, ConnectionError, FileNotFoundError) as err:
+        args = parser().parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()          # a closed pipe (| head) shows here, where it is handled
+        return code
+    except (ValueError, ConnectionError, OSError) as err:
+        if isinstance(err, BrokenPipeError):
+            return _broken_pipe()
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _broken_pipe():
+    """``python -m gtp ... | head``: the reader left; stop quietly (no BrokenPipeError at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141

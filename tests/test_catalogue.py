@@ -206,3 +206,18 @@ def test_protocol_v3_end_to_end_on_toy_data(tmp_path, monkeypatch):
     pr = plan.progress()
     assert pr.left == 0 and pr.jobs == 2 * (4 + 2) + 3 * 2
     assert json.loads(json.dumps(plan.finish())) == "2 of 2 picks made"
+
+
+def test_status_and_dry_run_only_read(tmp_path):
+    """`status` and `--dry-run` never write: a missing search summary is recomputed in memory,
+    not written, and v3 copies nothing from v2 while it only looks."""
+    import shutil
+    root = tmp_path / "results"
+    shutil.copytree(os.path.join(R.RESULTS_ROOT, "v2"), root / "v2")
+    summary = root / "v2" / "search" / "mnist-784-100-10-gtp.json"
+    summary.unlink()
+    before = sorted(p for p in root.rglob("*") if p.is_file())
+    for name in ("v2", "v3"):
+        assert C.status(name, str(root))["jobs"] > 0
+        assert cli.main(["run", name, "--dry-run", "--root", str(root)]) == 0
+    assert sorted(p for p in root.rglob("*") if p.is_file()) == before

@@ -157,9 +157,11 @@ def test_deeper_layer_cosine_with_backprop_fixed_seed():
     d5 = gtp.gtp_updates(W, x, 2, tau=0.5, eta=0.1, steps=5, start="activation")
     dz = gtp.gtp_updates(W, x, 2, tau=0.5, eta=0.1, steps=1, start="zero")
     c5, cz = cos(d5[0], b[0]), cos(dz[0], b[0])
-    assert 0.5 < c5 < 1 - 1e-9, c5
-    assert cz < 0.9, cz          # the Hebbian term dominates for a small tau
-    assert cos(d5[1], b[1]) > 0.9
+    # pinned (numpy's default_rng streams are stable): a change of the targets moves them
+    np.testing.assert_allclose([c5, cz, cos(d5[1], b[1]), cos(dz[1], b[1])],
+                               [0.9996125886104903, 0.36891273878093883, 0.9998036651495568,
+                                -0.10204413176703568], rtol=1e-9)
+    assert c5 < 1 - 1e-9 and cz < 0.9          # not backprop; the Hebbian term dominates for a small tau
 
 
 def test_per_layer_tau_and_eta():

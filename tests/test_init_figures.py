@@ -91,6 +91,17 @@ def test_depth_figures(study, X):
     fig = F.variance_by_depth([study, study], ["a", "b"])
     assert fig.axes[0].get_yscale() == "log" and fig.axes[0].get_title() == "a"
     _check(fig, 2)
+    # the plotted data: each study's predicted Var(y_l) of the hidden layers 1..L-1, then the target 1/20
+    lines = fig.axes[0].get_lines()
+    hidden = np.arange(1, len(SIZES) - 1)
+    preds = [ln for ln in lines if ln.get_marker() in ("None", "", None) and len(ln.get_xdata()) == len(hidden)]
+    assert len(preds) == len(study)
+    for line, (label, r) in zip(preds, study.items()):
+        np.testing.assert_array_equal(line.get_xdata(), hidden)
+        np.testing.assert_allclose(line.get_ydata(), r["pred"]["var_y"][hidden - 1], rtol=1e-12)
+    assert list(lines[-1].get_ydata()) == [init.UNCERTAINTY_VAR] * 2
+    mc = [c for c in fig.axes[0].containers]                     # the Monte Carlo error bars
+    np.testing.assert_allclose(mc[0].lines[0].get_ydata(), study["paper"]["mc"]["var_y"][hidden - 1], rtol=1e-12)
     _check(F.variance_by_depth([study], ["a"], key="var_y_input"), 1)
     _check(F.layer_histograms(SIZES, X[:50], ["paper", "he"], [1, 3]), 4)
     _check(F.layer_histograms(SIZES, X[:50], ["paper"], [1, 2], acts="paper"), 2)

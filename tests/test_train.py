@@ -221,6 +221,21 @@ def test_select_epoch_uses_validation_only():
     assert select_epoch(eps[:1]) is None
 
 
+@pytest.mark.parametrize("vals, best", [
+    ([0.5, 0.6, 0.7], 3),              # the highest validation accuracy
+    ([0.7, 0.7, 0.6], 1),              # ties go to the earliest epoch
+    ([0.6, 0.9, 0.8], 2),
+    ([0.9, 0.5, 0.5], 1),
+])
+def test_select_epoch_picks_the_best_validation_epoch(vals, best):
+    eps = [{"epoch": 0, "val_acc": 0.99, "test_acc": 0.0}]          # entry 0 never counts
+    eps += [{"epoch": e, "val_acc": v, "test_acc": 1 - v / 10} for e, v in enumerate(vals, 1)]
+    sel = select_epoch(eps)
+    assert sel["best_epoch"] == best and sel["val_acc_at_best"] == vals[best - 1]
+    assert sel["test_acc_at_best"] == 1 - vals[best - 1] / 10
+    assert sel["last_epoch"] == len(vals) and sel["test_acc_last"] == 1 - vals[-1] / 10
+
+
 @pytest.mark.parametrize("kw,match", [({"rule": "hebb"}, "rule"), ({"start": "x"}, "start"),
                                       ({"epochs": -1}, "epochs"), ({"sizes": (3,)}, "sizes"),
                                       ({"acts": ["relu"]}, "activations"),

@@ -134,6 +134,7 @@ class RunPanel(Panel):
         self.config, self.record, self.thread, self.control = None, None, None, None
         self.epochs = []
         self._running = False
+        self._run_lock = threading.Lock()     # start/stop/end of a run: one at a time
         self.start_button = widgets.Button(description="Start", button_style="success",
                                            icon="play")
         self.stop_button = widgets.Button(description="Stop", button_style="danger",
@@ -188,18 +189,20 @@ class RunPanel(Panel):
             self.note.value = f"Ready: {_esc(self.describe(cfg))}. Press <b>Start</b>."
 
     def start(self):
-        """Start a run with a copy of the current settings (ignored while one runs)."""
-        if self._running:
-            self.note.value = "A run is in progress: press Stop first."
-            return False
-        try:
-            cfg = self.build_config()
-        except Exception as err:
-            self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
-            return False
-        self.config, self.record, self.epochs = cfg, None, []
-        self.control = self.new_control()
-        self._running = True
+        """Start a run with a copy of the current settings (ignored while one runs; safe
+        under concurrent calls: the check and the claim are one step under a lock)."""
+        with self._run_lock:
+            if self._running:
+                self.note.value = "A run is in progress: press Stop first."
+                return False
+            try:
+                cfg = self.build_config()
+            except Exception as err:
+                self.status.value = f"<b>Cannot start:</b> {_esc(err)}"
+                return False
+            self.config, self.record, self.epochs = cfg, None, []
+            self.control = self.new_control()
+            self._running = True
         self.start_button.disabled, self.stop_button.disabled = True, False
         self.status.value = f"<b>Training</b> {_esc(self.describe(cfg))}…"
         self.note.value = f"Running: {_esc(self.describe(cfg))}."
@@ -215,10 +218,12 @@ class RunPanel(Panel):
     def stop(self):
         """Ask the running training to stop (it ends after the current step and keeps
         what it learned)."""
-        if not self._running or self.control is None:
+        with self._run_lock:
+            control = self.control if self._running else None
+        if control is None:
             self.note.value = "Nothing to stop: no run in progress."
             return False
-        self.control.set()
+        control.set()
         self.status.value = "<b>Stopping…</b> (the weights learned so far are kept)"
         return True
 
@@ -235,7 +240,8 @@ class RunPanel(Panel):
             self.status.value = (f"<span style='color:#D55E00'><b>The run failed:</b> "
                                  f"{_esc(type(err).__name__)}: {_esc(err)}</span>")
         finally:
-            self._running = False
+            with self._run_lock:
+                self._running = False
             self.stop_button.disabled = True
             self.on_change(None)
 

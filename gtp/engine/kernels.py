@@ -39,7 +39,15 @@ from scipy.linalg import blas
 
 from ..maths.activations import resolve_activations
 from ..maths.targets import START_POINTS
-from ..maths.validation import DivergenceError, check_steps, check_weights, per_layer
+from ..maths.validation import (
+    DivergenceError,
+    check_finite_weights,
+    check_input,
+    check_labels,
+    check_steps,
+    check_weights,
+    per_layer,
+)
 from .rules import get_rule, rule_names, studied
 
 __all__ = ["FastNet", "rule_names"]
@@ -106,6 +114,7 @@ class FastNet:
     def __init__(self, W, acts="paper", rule=None, tau=1.0, eta=0.01, steps=1, start="zero",
                  batch_size=1, state=None, params=None):
         check_weights(W)
+        check_finite_weights(W)
         self.rule_entry = studied() if rule is None else get_rule(rule)
         self.hidden_deltas = self.rule_entry.hidden_deltas
         self.update_state = self.rule_entry.update_state
@@ -290,8 +299,22 @@ class FastNet:
         """One learning step on one example (batch size 1), in place.
 
         Returns ``(loss, correct)`` of the example before the update.  Raises
-        ``DivergenceError`` (weights unchanged) if a delta is not finite.
+        ``DivergenceError`` (weights unchanged) if a delta is not finite; bad input (shape,
+        NaN, a label out of range) is a ``ValueError`` naming it.
         """
+        self._check(x, label, 1)
+        return self._step_one(x, label)
+
+    def _check(self, x, label, ndim):
+        """Validate one call's input (once per call; ``run`` checks its arrays once)."""
+        x = np.asarray(x)
+        if x.ndim != ndim:
+            raise ValueError(f"x: expected {'one example of shape (n_0,)' if ndim == 1 else 'a 2-D batch (b, n_0)'}"
+                             f", got shape {x.shape}")
+        check_input(x, self.W)
+        check_labels(label, self.sizes[-1], x)
+
+    def _step_one(self, x, label):
         if self._views is not self._one:
             self._use(self._one)
         return self._step(x, label)
@@ -299,6 +322,10 @@ class FastNet:
     def step_batch(self, X, labels):
         """One learning step on a mini-batch ``X`` (b, n_0): the batch-mean update times
         eta, as the reference functions compute it.  Returns ``(mean loss, n correct)``."""
+        self._check(X, labels, 2)
+        return self._step_batch(X, labels)
+
+    def _step_batch(self, X, labels):
         b = X.shape[0]
         if b > self.batch_size:
             self._batch, self.batch_size, self._cuts = self._alloc(b), b, {}
@@ -323,13 +350,17 @@ class FastNet:
         """
         loss_sum, n_correct, seen, since = 0.0, 0, 0, 0
         labels = np.asarray(labels)
+        if len(order):                         # once per call, not per step
+            used = np.unique(np.asarray(order))
+            self._check(X[used[:1]], labels[used[:1]], 2)
+            check_labels(labels[used], self.sizes[-1], np.broadcast_to(0.0, (len(used), 1)))
         with np.errstate(over="ignore", invalid="ignore"):
             if batch_size == 1:
                 lab = labels.tolist()
                 for i in order.tolist():
                     if should_stop is not None and should_stop():
                         break
-                    loss, ok = self.step(X[i], lab[i])
+                    loss, ok = self._step_one(X[i], lab[i])
                     loss_sum += loss
                     n_correct += ok
                     seen += 1
@@ -342,7 +373,7 @@ class FastNet:
                     if should_stop is not None and should_stop():
                         break
                     idx = order[s:s + batch_size]
-                    loss, ok = self.step_batch(np.ascontiguousarray(X[idx]), labels[idx])
+                    loss, ok = self._step_batch(np.ascontiguousarray(X[idx]), labels[idx])
                     loss_sum += loss * len(idx)
                     n_correct += ok
                     seen += len(idx)

@@ -18,13 +18,14 @@ import os
 import platform
 import subprocess
 import tempfile
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
 
 __all__ = ["results_root", "RESULTS_ROOT", "V1_ROOT", "v1_root", "provenance", "cpu_model", "git_commit", "atomic_write", "write_json", "save_record", "load_record",
-           "load_results", "aggregate", "tolerance", "fmt_mean_std"]
+           "read_result", "CorruptResultError", "CorruptResultWarning", "load_results", "aggregate", "tolerance", "fmt_mean_std"]
 
 
 def results_root():
@@ -144,17 +145,61 @@ def save_record(path, record, **extra):
     write_json(path, rec)
 
 
+class CorruptResultError(ValueError):
+    """A result file that is not a complete JSON record (truncated, empty, ``{}``)."""
+
+
+class CorruptResultWarning(UserWarning):
+    """A corrupt result file was skipped (its job counts as not done and reruns)."""
+
+
 def load_record(path):
-    with open(path) as f:
-        return json.load(f)
+    """The JSON record at ``path``; ``CorruptResultError`` naming the file if it is not a
+    complete, non-empty JSON object (``FileNotFoundError`` if there is none)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            rec = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CorruptResultError(f"{path}: not a complete JSON result file ({err}); delete it "
+                                 f"or run its experiment again to rewrite it") from None
+    if not isinstance(rec, dict) or not rec:
+        raise CorruptResultError(f"{path}: expected a JSON object with a run's record, got "
+                                 f"{json.dumps(rec)[:40]}; delete it or run its experiment again")
+    return rec
+
+
+def read_result(path):
+    """The record at ``path``, or ``None`` when there is none or it is corrupt: the one way
+    every reader of result files (reports, status, ``--dry-run``, the runner) reads them, so
+    a corrupt file is reported by its path (``CorruptResultWarning``) and skipped, and the
+    job that owns it counts as not done and reruns (its rewrite is atomic)."""
+    try:
+        return load_record(path)
+    except FileNotFoundError:
+        return None
+    except CorruptResultError as err:
+        try:
+            key = (os.path.abspath(path), os.stat(path).st_mtime_ns)
+        except OSError:
+            key = (os.path.abspath(path), None)
+        if key not in _REPORTED:            # once per file (and version of it) per process
+            _REPORTED.add(key)
+            warnings.warn(f"{err} (skipped)", CorruptResultWarning, stacklevel=2)
+        return None
+
+
+_REPORTED = set()
 
 
 def load_results(root, table=None):
-    """All result records under ``root`` (``root/<table>/*.json``), each with ``_path``."""
+    """All result records under ``root`` (``root/<table>/*.json``), each with ``_path``;
+    corrupt files are reported and skipped (:func:`read_result`)."""
     pattern = os.path.join(root, table or "*", "*.json")
     out = []
     for p in sorted(glob.glob(pattern)):
-        rec = load_record(p)
+        rec = read_result(p)
+        if rec is None:
+            continue
         rec["_path"] = p
         out.append(rec)
     return out

@@ -22,6 +22,29 @@ DTYPES = ("float32", "float64")
 OPTIONAL = ("eta_hat", "eta_inv", "sigma")
 
 
+def _integers(name, values):
+    """A tuple of integers; 8.9 or "8" is an error naming ``name`` (never rounded)."""
+    try:
+        vals = list(values)
+    except TypeError:
+        raise ValueError(f"{name}: expected a sequence of integers, got {values!r}") from None
+    for v in vals:
+        if isinstance(v, bool) or not (isinstance(v, (int, np.integer)) or
+                                       (isinstance(v, (float, np.floating)) and float(v).is_integer())):
+            raise ValueError(f"{name}: expected integers, got {v!r} in {tuple(vals)}; give whole numbers")
+    return tuple(int(v) for v in vals)
+
+
+def _numbers(name, v):
+    """A float or a list of floats; a string or other non-number is an error naming ``name``."""
+    seq = not np.isscalar(v)
+    vals = list(v) if seq else [v]
+    for x in vals:
+        if isinstance(x, (bool, str, bytes)) or not isinstance(x, (int, float, np.number)):
+            raise ValueError(f"{name}: expected a number or one number per layer, got {x!r}")
+        if not np.isfinite(x):
+            raise ValueError(f"{name}: expected finite numbers, got {x!r}")
+    return [float(x) for x in vals] if seq else float(vals[0])
 
 
 @dataclasses.dataclass
@@ -64,15 +87,13 @@ class TrainConfig:
     sigma: object = None
 
     def __post_init__(self):
-        self.sizes = tuple(int(s) for s in self.sizes)
+        self.sizes = _integers("sizes", self.sizes)
         if not isinstance(self.acts, str):
             self.acts = list(self.acts)
         for name in ("tau", "eta"):
             v = getattr(self, name)
-            if v is not None and not np.isscalar(v):
-                setattr(self, name, [float(x) for x in v])
-            elif v is not None:
-                setattr(self, name, float(v))
+            if v is not None:
+                setattr(self, name, _numbers(name, v))
         if self.rule in rule_names():
             for name, value in get_rule(self.rule).defaults:
                 if getattr(self, name) is None:
@@ -126,9 +147,17 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d):
-        """Build a config from a dict, ignoring unknown keys (forward compatibility)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        """Build a config from a dict; an unknown key (e.g. a typo, ``epoch``) is an error
+        naming it and the closest field, never silently dropped."""
+        import difflib
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = [k for k in d if k not in names]
+        if unknown:
+            hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, names, 1))
+                                 else "") for k in unknown]
+            raise ValueError(f"config: unknown key(s) {', '.join(hints)}; the fields of TrainConfig are "
+                             f"{', '.join(names)}")
+        return cls(**d)
 
 
 # --------------------------------------------------------------------------- data
@@ -154,13 +183,37 @@ def prepare_data(data, cfg):
                 continue
             raise ValueError(f"data: missing the {split!r} split (a pair (X, y))")
         X, y = data[split]
+        X, y = np.asarray(X), np.asarray(y)
+        where = f"data[{split!r}]"
+        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)) \
+                or X.dtype == bool:
+            raise ValueError(f"{where}: expected numeric inputs X, got dtype {X.dtype}")
+        if np.issubdtype(X.dtype, np.integer):
+            raise ValueError(f"{where}: inputs X are integers ({X.dtype}, e.g. pixels 0-255); the network "
+                             f"expects floats in [0, 1]: pass X / 255 (gtp.data.load does this)")
         X = np.ascontiguousarray(X, dtype=dtype)
-        y = np.asarray(y).astype(np.int64)
-        if X.ndim != 2 or X.shape[1] != cfg.sizes[0] or len(y) != len(X):
-            raise ValueError(f"data[{split!r}]: expected X of shape (n, {cfg.sizes[0]}) and n "
+        if X.ndim != 2 or X.shape[1] != cfg.sizes[0] or y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"{where}: expected X of shape (n, {cfg.sizes[0]}) and n "
                              f"labels, got {X.shape} and {y.shape}")
+        if len(X) == 0:
+            raise ValueError(f"{where}: the split is empty (0 examples); give at least one example")
+        if not np.isfinite(X).all():
+            bad = np.argwhere(~np.isfinite(X))[0]
+            raise ValueError(f"{where}: inputs X hold NaN or infinite values (first at row {bad[0]}, "
+                             f"column {bad[1]}); clean or impute them first")
+        if X.min() < -1e3 or X.max() > 1e3:
+            raise ValueError(f"{where}: inputs X range from {X.min():g} to {X.max():g}; scale them "
+                             f"(e.g. to [0, 1]) first")
+        if not np.issubdtype(y.dtype, np.integer):
+            if not np.issubdtype(y.dtype, np.floating) or not np.all(np.mod(y, 1) == 0):
+                raise ValueError(f"{where}: labels must be integer class indices, got dtype {y.dtype}"
+                                 + (f" with non-integer values such as {float(y[np.mod(y, 1) != 0][0]):g}"
+                                    if np.issubdtype(y.dtype, np.floating) else "")
+                                 + "; pass whole class numbers 0.. (never rounded for you)")
+        y = y.astype(np.int64)
         if y.min() < 0 or y.max() >= cfg.sizes[-1]:
-            raise ValueError(f"data[{split!r}]: labels must lie in 0..{cfg.sizes[-1] - 1}")
+            raise ValueError(f"{where}: labels must lie in 0..{cfg.sizes[-1] - 1} (the output layer), "
+                             f"got {y.min()}..{y.max()}")
         out[split] = (X, y)
     if cfg.n_train is not None:
         X, y = out["train"]

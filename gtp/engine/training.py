@@ -161,6 +161,21 @@ def done_epochs(record):
     return max((e["epoch"] for e in record["epochs"] if not e.get("partial")), default=-1)
 
 
+def _initial_weights(weights, cfg):
+    """A copy of the given initial weights, checked against ``cfg.sizes`` and for NaN."""
+    want = [(m, n) for n, m in zip(cfg.sizes[:-1], cfg.sizes[1:])]
+    got = [np.shape(w) for w in weights]
+    if got != want:
+        raise ValueError(f"weights: expected {len(want)} arrays of shapes {want} (from sizes {cfg.sizes}), "
+                         f"got shapes {got}")
+    W = [np.array(w, dtype=cfg.dtype, order="C") for w in weights]
+    for l, w in enumerate(W):
+        if not np.isfinite(w).all():
+            raise ValueError(f"weights[{l}]: the initial weights hold NaN or infinite values; "
+                             f"pass finite weights or leave weights=None for init_weights")
+    return W
+
+
 def _finite(W):
     return all(np.isfinite(w).all() for w in W)
 
@@ -226,7 +241,7 @@ def train(config, data=None, callback=None, stop=None, checkpoint_dir=None, prog
     else:
         record = _new_record(cfg, data)
         if weights is not None:
-            W = [np.array(w, dtype=cfg.dtype, order="C") for w in weights]
+            W = _initial_weights(weights, cfg)
         else:
             W = init_weights(cfg.sizes, cfg.init, rng=np.random.default_rng(cfg.seed),
                              dtype=np.dtype(cfg.dtype))

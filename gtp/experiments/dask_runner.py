@@ -34,7 +34,8 @@ import time
 
 from ..engine import records as R
 
-__all__ = ["Task", "run", "execute", "is_done", "connect", "toy_splits", "weights_digest"]
+__all__ = ["Task", "run", "execute", "is_done", "connect", "toy_splits", "weights_digest", "checkpoint_epochs",
+           "SchedulerLost"]
 
 #: environment of the embedded cluster's worker processes: one BLAS thread each
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -80,9 +81,9 @@ class Task:
 def is_done(path, epochs=None):
     """True if ``path`` holds a finished (with at least ``epochs`` epochs) or diverged run.
     Reads result files of every format this project wrote (v1 tables, searches, v2)."""
-    if not os.path.exists(path):
+    rec = R.read_result(path)          # missing or corrupt (reported): not done, the job reruns
+    if rec is None:
         return False
-    rec = R.load_record(path)
     if rec.get("status") == "diverged":
         return True
     if rec.get("status") != "finished":
@@ -147,20 +148,75 @@ def _splits(data, dataset, splits):
     return out
 
 
+class SchedulerLost(RuntimeError):
+    """The worker lost its scheduler while training: the run stopped (its last checkpoint
+    is kept) instead of training on for nobody."""
+
+
+class _SchedulerWatch:
+    """``stop`` for ``train`` on a Dask worker: set once the worker is no longer running
+    (its scheduler is gone and it is closing).  Looks every ``every`` polls (a poll is one
+    training step), so the hot loop pays an integer increment."""
+
+    def __init__(self, worker=None, every=64):
+        if worker is None:
+            try:
+                from distributed import get_worker
+                worker = get_worker()
+            except (ImportError, ValueError):
+                worker = None
+        self.worker, self.every, self.n, self.lost = worker, every, 0, False
+
+    def is_set(self):
+        if self.worker is None or self.lost:
+            return self.lost
+        self.n += 1
+        if self.n % self.every:
+            return False
+        status = getattr(self.worker.status, "name", str(self.worker.status))
+        self.lost = status not in ("running", "paused", "closing_gracefully", "init", "undefined")
+        return self.lost
+
+
 def execute(config, checkpoint_dir, data=None, splits=("train", "validation", "test")):
     """Run (or resume) one training run on a worker; returns its record without the
-    weights, plus ``weights_sha256``.  One BLAS thread (``threadpoolctl``)."""
+    weights, plus ``weights_sha256``.  One BLAS thread (``threadpoolctl``).  A worker that
+    loses its scheduler stops training (``SchedulerLost``; the checkpoint is kept)."""
     from threadpoolctl import threadpool_limits
 
     from ..engine.training import TrainConfig, train
     cfg = TrainConfig.from_dict(config)
+    watch = _SchedulerWatch()
     with threadpool_limits(limits=1, user_api="blas"):
         rec = train(cfg, data=_splits(data, cfg.dataset, tuple(splits)),
-                    checkpoint_dir=checkpoint_dir, progress=False)
+                    checkpoint_dir=checkpoint_dir, progress=False, stop=watch)
+    if watch.lost:
+        raise SchedulerLost(f"{checkpoint_dir}: the worker lost its scheduler; training stopped at its last "
+                            f"checkpoint (run the experiment again to resume)")
     W = rec.pop("weights")
     rec.pop("state", None)               # a rule's arrays (feedback, inverses): in the checkpoint
     rec["weights_sha256"] = weights_digest(W)
     return rec
+
+
+def checkpoint_epochs(checkpoint_dir):
+    """Full epochs held by the checkpoint in ``checkpoint_dir`` (-1: none or unreadable);
+    the runner retries a failed task while this grows."""
+    import json
+
+    import numpy as np
+    for name in ("checkpoint.npz", "checkpoint.prev.npz"):
+        try:
+            with np.load(os.path.join(checkpoint_dir, name)) as z:
+                rec = json.loads(str(z["record"]))
+            return max((e["epoch"] for e in rec["epochs"] if not e.get("partial")), default=-1)
+        except Exception:  # noqa: BLE001 - missing or corrupt: the next one, or none
+            continue
+    return -1
+
+
+#: a failed task whose checkpoint did not advance is retried this many times before it fails
+RETRIES_WITHOUT_PROGRESS = 2
 
 
 def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
@@ -171,7 +227,7 @@ def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
     if scheduler:
         try:
             return Client(scheduler, timeout=connect_timeout)
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError, TypeError) as err:
             raise ConnectionError(
                 f"scheduler: cannot reach the Dask scheduler at {scheduler!r} within "
                 f"{connect_timeout} s ({err}); start one (`dask scheduler` and `dask worker "
@@ -302,6 +358,33 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
         bar = _Bar(progress, total, total_cost, done)
         say = log if log is not print else (lambda m: bar.write(m) or print(m, flush=True))
 
+        tries = {}                     # task id -> (checkpoint epochs at the last failure, stalls)
+
+        def submit(task, attempt=0):
+            ckpt = os.path.join(checkpoints, task.checkpoint_name)
+            fut = client.submit(task.work or execute, task.config, ckpt, task.data, tuple(task.splits),
+                                key=f"gtp-{task.id}" + (f"-retry{attempt}" if attempt else ""),
+                                priority=task.priority, pure=False)
+            futures[fut] = task
+            pool.add(fut)
+
+        def retry(task, err):
+            """A lost worker (or Dask's allowed failures) must not fail a run whose checkpoint
+            keeps advancing: resubmit it; fail only after RETRIES_WITHOUT_PROGRESS stalls."""
+            from distributed import KilledWorker
+            if not isinstance(err, (KilledWorker, SchedulerLost)):
+                return False
+            epochs = checkpoint_epochs(os.path.join(checkpoints, task.checkpoint_name))
+            last, stalls, n = tries.get(task.id, (-1, 0, 0))
+            stalls = 0 if epochs > last else stalls + 1
+            if stalls > RETRIES_WITHOUT_PROGRESS:
+                return False
+            tries[task.id] = (max(epochs, last), stalls, n + 1)
+            say(f"{task.id}: worker lost ({type(err).__name__}); resubmitted from its checkpoint "
+                f"(epoch {max(epochs, 0)})")
+            submit(task, n + 1)
+            return True
+
         def submit_ready():
             for task in ready():
                 if task.id in seen:
@@ -312,11 +395,7 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                     stats["skipped"] += 1
                     bar.skip(task.cost)
                     continue
-                ckpt = os.path.join(checkpoints, task.checkpoint_name)
-                fut = client.submit(task.work or execute, task.config, ckpt, task.data, tuple(task.splits),
-                                    key=f"gtp-{task.id}", priority=task.priority, pure=False)
-                futures[fut] = task
-                pool.add(fut)
+                submit(task)
                 bar.add(task.cost, len(futures))
 
         submit_ready()
@@ -325,10 +404,12 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
             try:
                 rec = fut.result()
             except Exception as err:  # noqa: BLE001 - one failed run must not stop the others
+                fut.release()
+                if retry(task, err):
+                    continue
                 stats["failed"][task.id] = f"{type(err).__name__}: {err}"
                 say(f"{task.id}: FAILED ({type(err).__name__}: {err})")
                 bar.done(task.cost)
-                fut.release()
                 continue
             fut.release()
             if task.path is not None:

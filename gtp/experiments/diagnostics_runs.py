@@ -86,7 +86,7 @@ def row_diagnostics(row, choice, data=None, probe=None):
 def load(root=None):
     """The stored diagnostics (``{"rows": {"<dataset> <net>": ...}, ...}``) or ``None``."""
     path = diagnostics_path(root)
-    return R.load_record(path) if os.path.exists(path) else None
+    return R.read_result(path)
 
 
 def run(root=None, rows=None, log=print, data_fn=None):
@@ -99,9 +99,10 @@ def run(root=None, rows=None, log=print, data_fn=None):
     done = dict(old.get("rows", {}))
     for row in plan.rows:
         path = plan.search_path(row, "gtp")
-        if not os.path.exists(path):
+        search = R.read_result(path)
+        if search is None or "choice" not in search:
             continue
-        choice = R.load_record(path)["choice"]
+        choice = search["choice"]
         key = f"{row.dataset} {row.net}"
         if key in done and done[key]["params"] == choice["params"] and \
                 done[key]["probe"] == PROBE:
@@ -142,9 +143,10 @@ class DiagnosticsPlan(Plan):
         out = []
         for row in self.protocol.rows:
             path = self.protocol.search_path(row, "gtp")
-            if not os.path.exists(path):
+            search = R.read_result(path)
+            if search is None or "choice" not in search:
                 continue
-            choice = R.load_record(path)["choice"]
+            choice = search["choice"]
             old = self.rows.get(f"{row.dataset} {row.net}")
             out.append((row, choice, old is not None and old["params"] == choice["params"]
                         and old["probe"] == PROBE))

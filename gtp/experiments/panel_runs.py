@@ -186,10 +186,8 @@ def load_cell(tau, eta, root=None):
 
 def _is_done(path, cfg):
     """A finished or diverged run of ``cfg`` is stored at ``path``."""
-    if not os.path.exists(path):
-        return False
-    rec = R.load_record(path)
-    return rec.get("status") in ("finished", "diverged") and \
+    rec = R.read_result(path)
+    return rec is not None and rec.get("status") in ("finished", "diverged") and \
         rec.get("config") == json.loads(json.dumps(cfg.to_dict()))
 
 

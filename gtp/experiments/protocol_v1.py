@@ -131,7 +131,7 @@ def search_records(kind, row, root=DEFAULT_ROOT):
     for label, changes in search_grid(kind, row):
         path = _result_path(root, "search", run_id(row, changes["rule"], SEARCH["seed"],
                                                    kind, label))
-        out.append((label, R.load_record(path) if os.path.exists(path) else None))
+        out.append((label, R.read_result(path)))
     return out
 
 
@@ -280,7 +280,9 @@ def _reuse_printed(job, cfg, root, log):
     src = _result_path(root, job.table, run_id(job.row, job.rule, job.seed))
     if not _is_done(src, cfg):
         return False
-    rec = R.load_record(src)
+    rec = R.read_result(src)
+    if rec is None:
+        return False
     rec.pop("_path", None)
     rec.update(run_id=job.id, variant="tuned", gtp_choice=chosen("gtp-search", job.row, root),
                same_as=os.path.basename(src)[:-5])

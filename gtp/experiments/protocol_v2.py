@@ -101,9 +101,9 @@ class Protocol:
     # -- files
     def _load(self, path):
         rec = self._cache.get(path)
-        if rec is None and os.path.exists(path):
-            rec = R.load_record(path)
-            if rec.get("status") in ("finished", "diverged"):
+        if rec is None:
+            rec = R.read_result(path)
+            if rec is not None and rec.get("status") in ("finished", "diverged"):
                 self._cache[path] = rec
             else:
                 rec = None
@@ -200,6 +200,8 @@ class Protocol:
             return None
         summary["status"] = "finished"
         summary["provenance"] = R.provenance()
+        if getattr(self, "readonly", False):       # status and --dry-run only read
+            return summary
         R.write_json(path, summary)
         return self._load(path)
 
@@ -317,6 +319,14 @@ class ProtocolPlan(Plan):
         self.checkpoints = checkpoints or os.path.join(os.path.dirname(protocol.root), ".checkpoints",
                                                        os.path.basename(protocol.root))
         self.ready = protocol.ready
+
+    @property
+    def readonly(self):
+        return getattr(self.protocol, "readonly", False)
+
+    @readonly.setter
+    def readonly(self, value):
+        self.protocol.readonly = value
 
     def progress(self):
         jobs, cost = self.protocol.counts()

@@ -173,6 +173,14 @@ class ProtocolV3(Plan):
         self.interventions = interventions and "gtp" in self.rules and "backprop" in self.rules
         self.epochs, self.seeds = V3["epochs"], V3["seeds"]
 
+    @property
+    def readonly(self):
+        return getattr(self.v2, "readonly", False)
+
+    @readonly.setter
+    def readonly(self, value):                     # status and --dry-run read, never write
+        self.v2.readonly = value
+
     # -- names and files
     def _name(self, row, rule):
         return f"{row.dataset}-{row.net}-{rule}"

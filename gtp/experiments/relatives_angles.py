@@ -96,9 +96,9 @@ def run_grid(root=None, grid=GRID, data=None, log=print):
     for rule, eta in grid:
         path = run_path(rule, eta, root)
         cfg = config(rule, eta)
-        if path.exists():
-            old = R.load_record(path)
-            same = old["config"] == json.loads(json.dumps(cfg.to_dict()))
+        old = R.read_result(path)
+        if old is not None:
+            same = old.get("config") == json.loads(json.dumps(cfg.to_dict()))
             if old.get("status") in ("finished", "diverged") and same:
                 continue
         if data is None:
@@ -201,12 +201,12 @@ class AnglesPlan(TaskListPlan):
 
     @staticmethod
     def _same(path, cfg):
-        old = R.load_record(path)
-        return old.get("status") in ("finished", "diverged") and \
-            old["config"] == json.loads(json.dumps(cfg.to_dict()))
+        old = R.read_result(path)
+        return old is not None and old.get("status") in ("finished", "diverged") and \
+            old.get("config") == json.loads(json.dumps(cfg.to_dict()))
 
     def done(self, task):
-        return os.path.exists(task.path) and self._same(Path(task.path), TrainConfig.from_dict(task.config))
+        return self._same(Path(task.path), TrainConfig.from_dict(task.config))
 
 
 def plan(root=None, rows=None, **options):

@@ -114,12 +114,14 @@ def at_edges(ranges, params):
 
 
 def still_rising(val_accs, window=None):
-    """True if the least-squares slope of the last ``window`` validation accuracies is > 0."""
+    """True if the least-squares slope of the last ``window`` validation accuracies is > 0
+    (above 1e-12: a flat curve's fitted slope is a rounding error of either sign, e.g.
+    +2.5e-16 for three epochs at 1.0)."""
     window = window or FINAL["rising_window"]
     v = [a for a in val_accs if a is not None][-window:]
     if len(v) < 2:
         return False
-    return bool(np.polyfit(np.arange(len(v)), np.asarray(v, float), 1)[0] > 0)
+    return bool(np.polyfit(np.arange(len(v)), np.asarray(v, float), 1)[0] > 1e-12)
 
 
 def search_examples(row, search=None):

@@ -135,8 +135,8 @@ class GridRun:
                "provenance": R.provenance(), "wall_time": 0.0}
         out["budget"].update({k: base[k] for k in ("n_train", "epochs", "seed")})
         wanted = {cell_key(t, e) for t, e in cells}
-        if os.path.exists(self.path):
-            old = R.load_record(self.path)
+        old = R.read_result(self.path)
+        if old is not None:
             fixed = lambda s: {k: v for k, v in s.items() if k not in ("taus", "etas")}  # noqa: E731
             if fixed(old.get("settings", {})) == fixed(json.loads(json.dumps(settings))) and \
                     old.get("budget") == out["budget"]:
@@ -305,7 +305,7 @@ def load(name, root=None):
 
     Used in: book/training/sensitivity.md, book/training/tables.md."""
     path = grid_path(name, root)
-    return R.load_record(path) if os.path.exists(path) else None
+    return R.read_result(path)
 
 
 def grid_matrix(grid):

@@ -42,6 +42,8 @@ def predict(W, x, acts="sigmoid"):
 def one_hot(label, n_out, dtype=np.float64):
     """Output target yhat_L: the one-hot vector(s) of ``label`` (section 3.1)."""
     lab = np.asarray(label)
+    if not np.issubdtype(lab.dtype, np.integer) or (lab.size and (lab.min() < 0 or lab.max() >= n_out)):
+        check_labels(lab, n_out, np.zeros(lab.shape + (n_out,)) if lab.ndim else np.zeros(n_out))
     out = np.zeros(lab.shape + (n_out,), dtype=dtype)
     np.put_along_axis(out, lab[..., None], 1, axis=-1)
     return out

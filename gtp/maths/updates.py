@@ -9,7 +9,7 @@ import numpy as np
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .targets import targets
-from .validation import DivergenceError, check_labels, check_weights, per_layer
+from .validation import DivergenceError, check_finite_weights, check_labels, check_weights, per_layer
 
 __all__ = ["outer", "local_deltas", "gtp_updates", "backprop_deltas", "backprop_gradients", "cosine",
            "backprop_updates", "apply_updates", "gtp_step", "backprop_step"]
@@ -42,6 +42,8 @@ def gtp_updates(W, x, label, tau, eta, steps=1, start="zero", acts="sigmoid"):
     value per hidden layer.  Returns the list of updates, one per ``W[l]``.
     """
     etas = per_layer(eta, len(W), "eta")
+    check_weights(W)
+    check_finite_weights(W)              # bad input, before it could look like a divergence
     zs, ys = forward(W, x, acts)
     yhat = targets(W, zs, ys, label, tau, steps, start, acts)
     return [e * outer(d, ys[l]) for l, (e, d) in
@@ -82,6 +84,8 @@ def cosine(a, b):
 def backprop_updates(W, x, label, eta, acts="sigmoid"):
     """Backprop's gradient-descent updates dW_l = -eta_l dC/dW_l on the same cost."""
     etas = per_layer(eta, len(W), "eta")
+    check_weights(W)
+    check_finite_weights(W)
     return [-e * g for e, g in zip(etas, backprop_gradients(W, x, label, acts))]
 
 
@@ -89,6 +93,7 @@ def apply_updates(W, dW):
     """W[l] += dW[l] in place, all or nothing: if any new weight would be non-finite,
     raise ``DivergenceError`` naming the layer and leave every ``W[l]`` unchanged."""
     check_weights(W)
+    check_finite_weights(W)
     if len(dW) != len(W):
         raise ValueError(f"dW: expected {len(W)} updates, one per weight matrix, got {len(dW)}")
     for l, (w, d) in enumerate(zip(W, dW)):

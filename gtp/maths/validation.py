@@ -16,6 +16,9 @@ def check_weights(W):
         if not isinstance(w, np.ndarray) or w.ndim != 2:
             raise ValueError(f"W[{l}]: expected a 2-D numpy array of shape (n_{l+1}, n_l), "
                              f"got {type(w).__name__} with shape {np.shape(w)}")
+        if not np.issubdtype(w.dtype, np.floating):
+            raise ValueError(f"W[{l}]: expected floating-point weights (float32 or float64), got dtype "
+                             f"{w.dtype}: integer weights cannot take an update; pass W[{l}].astype(float)")
         if l > 0 and W[l - 1].shape[0] != w.shape[1]:
             raise ValueError(f"W[{l}]: shape {w.shape} does not chain with W[{l-1}] of shape "
                              f"{W[l-1].shape}: W[{l}] needs {W[l-1].shape[0]} columns")
@@ -49,18 +52,36 @@ def check_labels(label, n_out, x):
     return lab
 
 
-def per_layer(value, n, name, positive=True):
-    """Broadcast a scalar hyper-parameter to ``n`` layers, or check a per-layer sequence."""
-    if isinstance(value, numbers.Real) or np.ndim(value) == 0:
-        vals = [float(value)] * n
+def _number(v, name):
+    if isinstance(v, (bool, str, bytes)) or not isinstance(v, (numbers.Real, np.number)):
+        raise ValueError(f"{name}: expected a number, got {v!r}")
+    return float(v)
+
+
+def per_layer(value, n, name, positive=True, maximum=None):
+    """Broadcast a scalar hyper-parameter to ``n`` layers, or check a per-layer sequence
+    (``maximum``: the largest accepted value, if any); a string is an error naming ``name``."""
+    if isinstance(value, (numbers.Real, np.number, str, bytes)) or np.ndim(value) == 0:
+        vals = [_number(value, name)] * n
     else:
-        vals = [float(v) for v in value]
+        vals = [_number(v, name) for v in value]
         if len(vals) != n:
             raise ValueError(f"{name}: expected one scalar or {n} per-layer values, got {len(vals)}")
     for v in vals:
         if not np.isfinite(v) or (positive and v <= 0):
             raise ValueError(f"{name}: must be a finite number > 0, got {v}")
+        if maximum is not None and v > maximum:
+            raise ValueError(f"{name}: {v:g} is above the largest accepted value {maximum:g}; "
+                             f"use a value in the paper's range")
     return vals
+
+
+def check_finite_weights(W):
+    """NaN or infinite weights *before* an update are bad input, not a divergence."""
+    for l, w in enumerate(W):
+        if not np.isfinite(w).all():
+            raise ValueError(f"W[{l}]: holds NaN or infinite values before the update (bad initial "
+                             f"weights or a corrupt file, not a divergence); start from finite weights")
 
 
 def check_steps(steps):

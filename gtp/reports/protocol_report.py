@@ -36,10 +36,9 @@ def protocol_summary(root=None, rows=None):
         d = {"dataset": row.dataset, "net": row.net, "paper": row.paper / 100, "rules": {}}
         for rule in plan.rules:
             path = plan.search_path(row, rule)
-            ch = R.load_record(path)["choice"] if os.path.exists(path) else None
-            recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
-                    if os.path.exists(plan.final_path(row, rule, s))]
-            recs = [r for r in recs if r.get("selection")]
+            ch = (R.read_result(path) or {}).get("choice")
+            recs = [R.read_result(plan.final_path(row, rule, s)) for s in plan.seeds]
+            recs = [r for r in recs if r is not None and r.get("selection")]
             best = [r["selection"]["test_acc_at_best"] for r in recs]
             last = [r["selection"]["test_acc_last"] for r in recs]
             d["rules"][rule] = {
@@ -92,10 +91,9 @@ COMPARED = ("gtp", "backprop", "v1")
 def _v2_cell(plan, row, rule):
     """One rule's protocol-v2 cell of a row (percent), with its search's progress."""
     path = plan.search_path(row, rule)
-    search = R.load_record(path) if os.path.exists(path) else None
-    recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
-            if os.path.exists(plan.final_path(row, rule, s))]
-    recs = [r for r in recs if r.get("status") in STATUS_DONE and r.get("selection")]
+    search = R.read_result(path)
+    recs = [R.read_result(plan.final_path(row, rule, s)) for s in plan.seeds]
+    recs = [r for r in recs if r is not None and r.get("status") in STATUS_DONE and r.get("selection")]
     best = [100 * r["selection"]["test_acc_at_best"] for r in recs]
     last = [100 * r["selection"]["test_acc_last"] for r in recs]
     mean, std, n = R.aggregate(best)

@@ -5,7 +5,6 @@ on the same rows (``results/v2/``, not rerun).  Numbers only; the chapter writes
 sentences.  (``gtp.reports`` reads the Training part's results; this module is its
 counterpart for the part "GTP among its relatives".)
 """
-import os
 import warnings
 
 import numpy as np
@@ -32,9 +31,8 @@ def final_records(row, rule, root=None):
     if root is None:
         root = RELATIVES["root"] if get_rule(rule).part == "relatives" else RESULTS_ROOT
     plan = _plan(root, [row], (rule,))
-    recs = [R.load_record(plan.final_path(row, rule, s)) for s in plan.seeds
-            if os.path.exists(plan.final_path(row, rule, s))]
-    return [r for r in recs if r.get("selection")]
+    recs = [R.read_result(plan.final_path(row, rule, s)) for s in plan.seeds]
+    return [r for r in recs if r is not None and r.get("selection")]
 
 
 def relatives_summary(root=None, rows=None, rules=None, v2_root=None):
@@ -212,10 +210,11 @@ def choices_markdown(rows=None, rules=None, root=None, v2_root=None):
                 (v2_root or RESULTS_ROOT)
             path = _plan(base, [row], (rule,)).search_path(row, rule)
             head = f"| {row.dataset} | {row.net} | {get_rule(rule).short} |"
-            if not os.path.exists(path):
+            search = R.read_result(path)
+            if search is None or "choice" not in search:
                 lines.append(head + " search not finished |  |  |  |")
                 continue
-            ch = R.load_record(path)["choice"]
+            ch = search["choice"]
             p = ch["params"]
             setting = ", ".join(f"{k} {v:.3g}" for k, v in p.items() if k != "acts")
             lines.append(f"{head} {setting} | {p['acts']} | {', '.join(ch['at_edge']) or 'none'} | "

@@ -7,11 +7,14 @@ difference kept.
 """
 import numpy as np
 
-import gtp
-from gtp.engine.rules import get_rule
-from gtp.engine.training import TrainConfig
-from gtp.maths import relatives_maths as rel
-from gtp.maths.updates import backprop_deltas
+from ..engine.rules import get_rule
+from ..engine.training import TrainConfig
+from ..maths import relatives_maths as rel
+from ..maths.activations import get_activation, resolve_activations, sigmoid
+from ..maths.initialisation import init_weights
+from ..maths.network import forward
+from ..maths.targets import targets
+from ..maths.updates import backprop_deltas
 
 #: the name of the one identity that holds through a linear solve, not to rounding
 EXACT_INVERSES = "DTP vs TP, exact inverses"
@@ -41,25 +44,25 @@ def identity_checks(trials=200, seed=2):
         depth = int(rng.integers(2, 5))
         sz = [int(rng.integers(3, 9))] + [n] * depth + [int(rng.integers(2, 5))]
         acts = ["sigmoid", "paper"][trial % 2]
-        Wr = gtp.init_weights(sz, "paper", rng=rng)
+        Wr = init_weights(sz, "paper", rng=rng)
         xr, lab = rng.random(sz[0]), int(rng.integers(sz[-1]))
-        z, y = gtp.forward(Wr, xr, acts)
+        z, y = forward(Wr, xr, acts)
         bp = backprop_deltas(Wr, z, y, lab, acts)
         L = len(Wr)
-        names = gtp.resolve_activations(acts, L)
+        names = resolve_activations(acts, L)
         # feedback alignment with the transposes: backprop exactly
         fa = rel.fa_deltas(Wr, z, y, lab, {l: Wr[l].T for l in range(1, L)}, acts)
         note("FA with B = W^T vs backprop", max(np.max(np.abs(a - b)) for a, b in zip(fa, bp)))
         # DFA on the sub-network with one hidden layer (input -> hidden 1 -> output)
         W1 = [Wr[0], rng.normal(size=(sz[-1], sz[1]))]
-        z1, y1 = gtp.forward(W1, xr, acts)
+        z1, y1 = forward(W1, xr, acts)
         dfa = rel.dfa_deltas(W1, z1, y1, lab, {1: W1[1].T}, acts)
         bp1 = backprop_deltas(W1, z1, y1, lab, acts)
         note("DFA, B = W^T, 1 hidden layer vs backprop", max(np.max(np.abs(a - b)) for a, b in zip(dfa, bp1)))
         # the first target of TP/DTP is one Euler step of eq. 32 from the activation
         eta_hat = float(rng.uniform(0.05, 3))
         top = rel.top_target(Wr, z, y, lab, eta_hat, acts)
-        euler = gtp.targets(Wr, z, y, lab, eta_hat, 1, "activation", acts)[L - 1]
+        euler = targets(Wr, z, y, lab, eta_hat, 1, "activation", acts)[L - 1]
         note("first target vs GTP Euler step", np.max(np.abs(top - euler)))
         # GTP's hidden signal with the zero start and one step (relative to its size)
         tau = float(rng.uniform(0.1, 50))
@@ -67,7 +70,7 @@ def identity_checks(trials=200, seed=2):
                           dtype="float64")
         _, _, dg = get_rule("gtp").deltas(Wr, xr, lab, cfg)
         for l in range(1, L):
-            want = (tau * Wr[l].T @ dg[l] - y[l]) * gtp.get_activation(names[l - 1])[1](z[l])
+            want = (tau * Wr[l].T @ dg[l] - y[l]) * get_activation(names[l - 1])[1](z[l])
             note("GTP signal vs (tau W^T d - y) f', relative",
                  np.max(np.abs(dg[l - 1] - want)) / max(np.max(np.abs(want)), 1e-300))
         # imperfect (random) inverses: DTP keeps every target at the activity when the top one
@@ -83,9 +86,9 @@ def identity_checks(trials=200, seed=2):
         # (for a top target the network can reach: the forward image of a moved hidden layer 1)
         if acts == "sigmoid":
             exact = {k: (lambda h, k=k: np.linalg.solve(Wr[k], np.log(h / (1 - h)))) for k in range(1, L - 1)}
-            reachable = gtp.sigmoid(z[1] + 0.3 * rng.normal(size=n))
+            reachable = sigmoid(z[1] + 0.3 * rng.normal(size=n))
             for k in range(1, L - 1):
-                reachable = gtp.sigmoid(Wr[k] @ reachable)
+                reachable = sigmoid(Wr[k] @ reachable)
             a = rel.propagate_targets(y, reachable, exact, difference=True)
             b = rel.propagate_targets(y, reachable, exact, difference=False)
             note("DTP vs TP, exact inverses", max(np.max(np.abs(a[k] - b[k])) for k in range(1, L)))

@@ -352,8 +352,11 @@ def check_launch_and_download(site, page, report):
     problems = []
     if not any(u.endswith(f"_sources/{stem}.ipynb") for u in report["ipynb"]):
         problems.append("no .ipynb download link")
-    if not report["binder"] or not report["binder"].endswith(f"urlpath=lab/tree/{stem}.md"):
-        problems.append(f"Binder button missing or not opening {stem}.md: {report['binder']}")
+    # Binder opens the student edition, copied from the published site by nbgitpuller
+    binder = unquote(unquote(report["binder"] or ""))
+    if "git-pull?" not in binder or not binder.endswith(f"lab/tree/gtp-book/_colab/{stem}.ipynb"):
+        problems.append(f"Binder button missing or not opening the student edition _colab/{stem}.ipynb: "
+                        f"{report['binder']}")
     if not report["colab"] or not report["colab"].endswith(f"/_colab/{stem}.ipynb"):
         problems.append(f"Colab button missing or not opening _colab/{stem}.ipynb: {report['colab']}")
     else:

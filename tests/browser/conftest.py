@@ -12,3 +12,13 @@ import helpers  # noqa: E402
 def browser():
     with helpers.browser_or_skip() as driver:
         yield driver
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The built site served on loopback (the page tests of test_pages and test_reading)."""
+    if not helpers.BUILT:
+        pytest.skip(helpers.NOT_BUILT)
+    s = helpers.Site()
+    yield s
+    s.close()

@@ -387,3 +387,10 @@ def browser_or_skip():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+#: the built site's pages, shared by the browser tests (empty, and the tests skip, when the book
+#: is not built)
+BUILT = (HTML / "index.html").exists()
+PAGES = pages() if BUILT else []
+NOT_BUILT = "the book is not built: run `make book-strict` (or `make test`) first"

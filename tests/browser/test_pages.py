@@ -20,19 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import helpers  # noqa: E402
-
-BUILT = (helpers.HTML / "index.html").exists()
-PAGES = helpers.pages() if BUILT else []
-NOT_BUILT = "the book is not built: run `make book-strict` (or `make test`) first"
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not BUILT:
-        pytest.skip(NOT_BUILT)
-    s = helpers.Site()
-    yield s
-    s.close()
+from helpers import BUILT, NOT_BUILT, PAGES  # noqa: E402
 
 
 @pytest.mark.parametrize("page", PAGES or [pytest.param("index.html", marks=pytest.mark.skip(NOT_BUILT))])

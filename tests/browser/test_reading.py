@@ -18,23 +18,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import helpers  # noqa: E402
 import reading  # noqa: E402
+from helpers import BUILT, NOT_BUILT, PAGES  # noqa: E402
 
-BUILT = (helpers.HTML / "index.html").exists()
-PAGES = helpers.pages() if BUILT else []
 GALLERY = helpers.SCREENSHOTS / "pages"
-NOT_BUILT = "the book is not built: run `make book-strict` (or `make test`) first"
 # Graded assignments (book/assignments/): their visible `assert feedback.passed` lines are
 # the checks a student runs, not build plumbing.
 GRADED = "book/assignments/"
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not BUILT:
-        pytest.skip(NOT_BUILT)
-    s = helpers.Site()
-    yield s
-    s.close()
 
 
 def shot_name(page, width, dark):

@@ -2,7 +2,7 @@
 
 Command line (``gtp/__main__.py``; see ``python -m gtp --help``)::
 
-    python -m gtp run v1 --table 1 2 3 --seeds 3 --seeds-cifar 1
+    python -m gtp run v1 --table 1 2 3
     python -m gtp summary
 
 Every run of protocol v1 writes ``results/v1/table<k>/<run-id>.json`` (``DEFAULT_ROOT``;

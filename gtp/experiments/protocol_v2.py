@@ -6,11 +6,10 @@ Command line::
     python -m gtp run v2 --table 1 --scheduler tcp://host:8786 --checkpoints /tmp/ck
     python -m gtp status v2             # the budget arithmetic below, from results/
     python -m gtp status relatives            # the same protocol for FA, DFA, DTP, TP
-    python -m gtp run v2 --rules fa dtp --table 1 --nets 784-500-500-10 --root /tmp/x
 
-``--rules`` runs the same protocol (design, budget per rule, seeds, selection) for any rules
-of the registry with a search space, into ``--root``; the default is GTP and backprop,
-exactly as in results/v2.  ``python -m gtp run relatives`` is that for ``RELATIVES``: feedback
+``Protocol(rules=...)`` runs the same protocol (design, budget per rule, seeds, selection) for
+any rules of the registry with a search space; the default is GTP and backprop, exactly as in
+results/v2.  ``python -m gtp run relatives`` is that for ``RELATIVES``: feedback
 alignment, direct feedback alignment, difference target propagation and target
 propagation on MNIST and Fashion-MNIST 784-500-500-10, CIFAR-10 3072-500-500-10 and MNIST
 784-500-500-500-10, into results/relatives/ (GTP's and backprop's numbers for these rows are

@@ -115,3 +115,29 @@ def test_v2_picks_that_peak_early_in_the_committed_results():
     assert min(d["backprop"]["peak"]) >= 14
     table = H.peak_markdown(list(rows.values()))
     assert "| MNIST | 784-500-500-500-10 | 6, 5, 7; 0.80 |" in table
+
+
+def test_figures_draw_the_curves_they_are_given(tmp_path):
+    from gtp.book import figures_horizon as F
+    fast, slow = [0.95, 0.96, 0.955, 0.95], [0.90, 0.94, 0.965, 0.975]
+    _setup(tmp_path, [fast, slow, [0.10], [0.9, 0.93]], pick=1, finals=[0.975, 0.973, 0.971])
+    d = H.candidate_curves(ROW, "gtp", root=str(tmp_path))
+    ax = F.candidates_figure(d, title="t").axes[0]
+    curves = [ln for ln in ax.lines if ln.get_label() and not ln.get_label().startswith("_")]
+    assert [ln.get_label() for ln in curves] == [
+        "c0 (v2's pick)", "c1 ← v3's pick", "c2 (best 10.0 %, below the axis)", "c3"]
+    np.testing.assert_allclose(curves[1].get_ydata(), [90, 94, 96.5, 97.5])
+    np.testing.assert_allclose(curves[1].get_xdata(), [50_000, 100_000, 150_000, 200_000])
+    assert ax.get_xscale() == "log"
+    assert any(np.allclose(ln.get_xdata(), 80_000) for ln in ax.lines)         # the search's horizon
+    stars = [ln for ln in ax.lines if ln.get_marker() == "*"]
+    assert sorted((float(s.get_xdata()[0]), float(s.get_ydata()[0])) for s in stars) == [
+        (100_000, 93.0), (100_000, 96.0), (200_000, 97.5)]                      # best epochs in view
+    lo, hi = ax.get_ylim()
+    assert 80 <= lo <= 90 and hi >= 97.5                                        # the diverged run is off the axis
+    f = H.final_curves(ROW, "gtp", root=str(tmp_path))
+    assert [r["seed"] for r in f["v3"]] == [0, 1, 2] and [r["seed"] for r in f["v2"]] == [0]
+    ax = F.protocols_figure(f).axes[0]
+    labels = [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")]
+    assert labels == ["v2's pick (seed 0)", "v3's pick (seeds 0, 1, 2)"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [95, 96, 95.5, 95])

@@ -40,13 +40,17 @@ def candidates_figure(d, title=None):
         ax.axvline(d["horizon"], color="0.35", ls="--", lw=1.2)
         ax.text(d["horizon"], hi, " v2's search ranked here", va="top", ha="left", fontsize=9, color="0.25")
         ax.set_xscale("log")
-        ax.set_ylim(lo, hi)
-        ax.set_xlabel("training examples seen (log scale)")
-        ax.set_ylabel("validation accuracy (%)")
-        if title:
-            ax.set_title(title)
-        ax.legend(loc="lower right", fontsize=8)
+        _finish(ax, (lo, hi), "training examples seen (log scale)", title, legend_size=8)
     return fig
+
+
+def _finish(ax, ylim, xlabel, title, legend_size):
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("validation accuracy (%)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=legend_size)
 
 
 def protocols_figure(f, title=None):
@@ -65,13 +69,8 @@ def protocols_figure(f, title=None):
                         label=f"{name}'s pick (seed{'s' * (len(seeds) > 1)} {', '.join(seeds)})" if i == 0 else None)
                 k = r["best_epoch"] - 1
                 ax.plot(epochs[k], r["val"][k], "*", ms=11, color=colour, mec="black", mew=0.6, zorder=5)
-        ax.set_ylim(lo, hi)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("validation accuracy (%)")
-        if title:
-            ax.set_title(title)
-        ax.legend(loc="lower right", fontsize=9)
+        _finish(ax, (lo, hi), "epoch", title, legend_size=9)
     return fig
 
 

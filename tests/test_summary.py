@@ -101,6 +101,35 @@ def test_verdict_criteria_and_measured_reasons(root):
     assert {x["kind"] for x in loose["reasons"]} == {"budget"}
 
 
+def test_flag_counts_separate_flagged_rows_by_outcome(root):
+    rows = report.comparison_data(str(root))
+    # the one row where both rules finished: flagged (budget, gain), GTP short of backprop
+    assert report.flag_counts(rows) == {"rows": 1, "flagged": 1, "reaching": 0, "flagged_reaching": 0,
+                                        "failing": 1, "flagged_failing": 1}
+    # a looser floor: GTP reaches backprop, still flagged (budget)
+    loose = report.flag_counts(rows, {"floor": 0.5, "gain_factor": 100.0})
+    assert loose == {"rows": 1, "flagged": 1, "reaching": 1, "flagged_reaching": 1,
+                     "failing": 0, "flagged_failing": 0}
+    assert "Flags, although GTP reaches both (correlations, not causes): budget" in \
+        report.verdict_markdown(rows, {"floor": 0.5, "gain_factor": 100.0})
+
+
+def test_flag_counts_every_combination(monkeypatch):
+    from gtp.reports import protocol_report as P
+
+    def fake(row, criteria=None):
+        return {"state": row["state"], "to_paper": {"reaches": True},
+                "to_backprop": None if row["bp"] is None else {"reaches": row["bp"]},
+                "reasons": [{"kind": "gain"}] * row["flags"]}
+    monkeypatch.setattr(P, "verdict", fake)
+    rows = [{"state": "done", "bp": True, "flags": 1}, {"state": "done", "bp": True, "flags": 0},
+            {"state": "done", "bp": False, "flags": 2}, {"state": "done", "bp": False, "flags": 0},
+            {"state": "done", "bp": False, "flags": 0}, {"state": "done", "bp": None, "flags": 1},
+            {"state": "final runs", "bp": True, "flags": 1}]
+    assert P.flag_counts(rows) == {"rows": 5, "flagged": 2, "reaching": 2, "flagged_reaching": 1,
+                                   "failing": 3, "flagged_failing": 1}
+
+
 def test_hebbian_reason_reads_the_diagnostics(root):
     rows = report.comparison_data(str(root))
     ch = R.load_record(protocol.Protocol(root=str(root)).search_path(ROW, "gtp"))["choice"]

@@ -21,7 +21,7 @@ from .tables_v1 import STATUS_DONE, _studied, table_data
 __all__ = ["protocol_summary", "protocol_markdown", "CRITERIA", "COMPARED", "comparison_data",
            "verdict", "tolerance", "comparison_cell", "comparison_markdown", "settings_markdown",
            "hebbian_markdown", "hebbian_growth", "growth_text", "reason_text", "verdict_markdown",
-           "verdict_counts", "rising_rows", "pending_rows", "pending_text"]
+           "verdict_counts", "flag_counts", "rising_rows", "pending_rows", "pending_text"]
 
 # --------------------------------------------------------------------------- protocol v2
 def protocol_summary(root=None, rows=None):
@@ -174,7 +174,8 @@ def comparison_data(root=None, tables=(1, 2, 3)):
 
 def verdict(row, criteria=None):
     """Where GTP (protocol v2) reaches the paper and backprop on one row of
-    :func:`comparison_data`, and the measured reasons where it does not.
+    :func:`comparison_data`, and the measurements that flag it (correlations: see
+    :func:`flag_counts`).
 
     Returns ``{"state", "to_paper", "to_backprop", "reasons"}``: ``state`` is "done" when
     GTP's final runs are finished (else the rule's state and nothing is judged);
@@ -349,7 +350,7 @@ def _signed(x):
 
 
 def reason_text(reason):
-    """One measured reason of :func:`verdict` in words."""
+    """One flag of :func:`verdict` in words."""
     if reason["kind"] == "budget":
         bits = []
         if reason["rising"]:
@@ -392,10 +393,10 @@ def verdict_markdown(rows, criteria=None):
                      f"{tb['tol']:.2f})")
         failed = not tp["reaches"] or (tb is not None and not tb["reaches"])
         if v["reasons"]:
-            text += (". Measured" + (" reasons" if failed else " (no shortfall to explain)") + ": " +
+            text += (". Flags" + ("" if failed else ", although GTP reaches both") + " (correlations, not causes): " +
                      "; ".join(reason_text(x) for x in v["reasons"]))
         elif failed:
-            text += ". No measured quantity crosses its criterion (budget, layer gains, Hebbian pull)"
+            text += ". No flag is raised (budget, layer gains, Hebbian pull)"
         if "pull" not in v and failed:
             text += " (Hebbian pull not measured yet: `python -m gtp run diagnostics`)"
         lines.append(text + ".")
@@ -406,7 +407,7 @@ def verdict_counts(rows, criteria=None):
     """``{"judged", "paper", "backprop", "both_judged", "budget", "gain", "hebbian",
     "rising" (rows where GTP still rises on most seeds)}``: how many rows with finished GTP
     runs reach the paper, how many with both rules finished reach backprop, and how many
-    carry each measured reason.
+    carry each flag.
 
     Used in: book/training/tables.md."""
     c = dict(CRITERIA, **(criteria or {}))
@@ -418,6 +419,23 @@ def verdict_counts(rows, criteria=None):
             **{k: sum(any(x["kind"] == k for x in v["reasons"]) for _, v in vs)
                for k in ("budget", "gain", "hebbian")},
             "rising": sum(r["gtp"]["rising"] > c["rising"] * r["gtp"]["n"] for r, _ in vs)}
+
+
+def flag_counts(rows, criteria=None):
+    """How well the flags of :func:`verdict` tell failing rows from the others, over the rows
+    where both rules have finished: ``{"rows", "flagged", "reaching", "flagged_reaching",
+    "failing", "flagged_failing"}`` (reaching: GTP reaches backprop).
+    A flag raised as often where GTP reaches both as where it does not is a correlation,
+    not a cause.
+
+    Used in: book/training/tables.md."""
+    vs = [verdict(r, criteria) for r in rows]
+    vs = [v for v in vs if v["state"] == "done" and v["to_backprop"] is not None]
+    ok = [v["to_backprop"]["reaches"] for v in vs]
+    flagged = [bool(v["reasons"]) for v in vs]
+    return {"rows": len(vs), "flagged": sum(flagged), "reaching": sum(ok),
+            "flagged_reaching": sum(f and o for f, o in zip(flagged, ok)),
+            "failing": len(vs) - sum(ok), "flagged_failing": sum(f and not o for f, o in zip(flagged, ok))}
 
 
 def pending_rows(rows):

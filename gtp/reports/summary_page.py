@@ -6,6 +6,7 @@ from .protocol_report import (
     CRITERIA,
     comparison_data,
     comparison_markdown,
+    flag_counts,
     hebbian_markdown,
     settings_markdown,
     verdict_markdown,
@@ -25,6 +26,7 @@ def summary_markdown(root=None, tables=(1, 2, 3)):
     rows = comparison_data(root, tables)
     v1 = R.v1_root(root)
     c = CRITERIA
+    fl = flag_counts(rows)
     done = sum(r["gtp"]["state"] == "done" and r["backprop"]["state"] == "done" for r in rows)
     parts = [
         "# Reproduction summary\n",
@@ -46,8 +48,10 @@ def summary_markdown(root=None, tables=(1, 2, 3)):
         "\n## Verdict, row by row\n",
         f"Criteria (`gtp.reports.CRITERIA`): GTP *reaches* a reference when its mean is at least "
         f"the reference minus the combined standard deviation over seeds (GTP's alone against "
-        f"the paper), and at least {c['floor']:g} points; reasons listed are the measurements "
-        f"that cross their criterion: the budget (validation accuracy still rising on more than "
+        f"the paper), and at least {c['floor']:g} points. Flags are the measurements "
+        f"that cross their criterion (correlations, not causes: {fl['flagged_reaching']} of the "
+        f"{fl['reaching']} rows where GTP reaches backprop are flagged too, and "
+        f"{fl['flagged_failing']} of the {fl['failing']} where it does not): the budget (validation accuracy still rising on more than "
         f"{c['rising']:.0%} of the seeds, or the chosen setting at the edge of the extended "
         f"range), the layer gains (an effective rate eta_l tau^(L-1-l) more than "
         f"{c['gain_factor']:g}× or less than 1/{c['gain_factor']:g} of backprop's chosen eta_l), "

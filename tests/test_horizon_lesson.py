@@ -141,3 +141,18 @@ def test_figures_draw_the_curves_they_are_given(tmp_path):
     labels = [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")]
     assert labels == ["v2's pick (seed 0)", "v3's pick (seeds 0, 1, 2)"]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [95, 96, 95.5, 95])
+
+
+def test_peaks_figure_stars_each_peak_in_the_rules_colour():
+    from matplotlib.colors import to_hex
+
+    from gtp.book import figures_horizon as F
+    from gtp.engine.rules import get_rule
+    runs = [{"val": np.array([90.0, 96.0, 94.0, 80.0])}, {"val": np.array([91.0, 92.0, 97.0, 95.0])}]
+    fig = F.peaks_figure([("a", runs, "gtp"), ("b", runs[:1], "backprop")])
+    ax, bx = fig.axes
+    stars = [(float(ln.get_xdata()[0]), float(ln.get_ydata()[0])) for ln in ax.lines if ln.get_marker() == "*"]
+    assert stars == [(2.0, 96.0), (3.0, 97.0)]
+    assert {to_hex(ln.get_color()) for ln in ax.lines} == {to_hex(get_rule("gtp").colour)}
+    assert {to_hex(ln.get_color()) for ln in bx.lines} == {to_hex(get_rule("backprop").colour)}
+    assert ax.get_ylim()[0] <= 80 and ax.get_ylim()[1] >= 97          # the whole fall in view

@@ -5,6 +5,7 @@ the settings a short search and a final-horizon choice compare.  Inputs come fro
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..engine.rules import get_rule
 from .figure_style import COLUMN_WIDTH, PALETTE, figure, style
 
 __all__ = ["candidates_figure", "protocols_figure", "peaks_figure"]
@@ -75,13 +76,15 @@ def protocols_figure(f, title=None):
 
 
 def peaks_figure(items):
-    """Small multiples, one per ``(title, runs)`` (runs of ``final_curves``): the validation
-    curves of picks that peak early, the peak of each seed starred."""
+    """Small multiples, one per ``(title, runs, rule)`` (runs of ``final_curves``, drawn in
+    the rule's colour): the validation curves of picks that peak early, each seed's peak
+    starred."""
     with style():
         n = len(items)
         fig, axes = figure(1, n, height=2.9, width=COLUMN_WIDTH, pyplot=False, layout="constrained",
                            squeeze=False)
-        for ax, (title, runs, colour) in zip(axes[0], items):
+        for ax, (title, runs, rule) in zip(axes[0], items):
+            colour = get_rule(rule).colour
             for r in runs:
                 epochs = np.arange(1, len(r["val"]) + 1)
                 k = int(np.argmax(r["val"]))

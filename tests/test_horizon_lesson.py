@@ -122,7 +122,8 @@ def test_figures_draw_the_curves_they_are_given(tmp_path):
     fast, slow = [0.95, 0.96, 0.955, 0.95], [0.90, 0.94, 0.965, 0.975]
     _setup(tmp_path, [fast, slow, [0.10], [0.9, 0.93]], pick=1, finals=[0.975, 0.973, 0.971])
     d = H.candidate_curves(ROW, "gtp", root=str(tmp_path))
-    ax = F.candidates_figure(d, title="t").axes[0]
+    ax = F.candidates_figure(d).axes[0]
+    assert ax.get_title() == "GTP, MNIST 784-100-10"
     curves = [ln for ln in ax.lines if ln.get_label() and not ln.get_label().startswith("_")]
     assert [ln.get_label() for ln in curves] == [
         "c0 (v2's pick)", "c1 ← v3's pick", "c2 (best 10.0 %, below the axis)", "c3"]

@@ -6,12 +6,18 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..engine.rules import get_rule
+from ..maths import paper
 from .figure_style import COLUMN_WIDTH, PALETTE, figure, style
 
-__all__ = ["candidates_figure", "protocols_figure", "peaks_figure"]
+__all__ = ["row_title", "candidates_figure", "protocols_figure", "peaks_figure"]
 
 _CANDIDATE_COLOURS = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion")]
 _PROTOCOL_COLOURS = {"v2": PALETTE["orange"], "v3": PALETTE["blue"]}
+
+
+def row_title(row, rule, sep=", "):
+    """``"GTP, MNIST 784-500-500-500-10"``: the rule's label and the paper's row."""
+    return f"{get_rule(rule).label}{sep}{paper.TABLE_NAMES[row.table]} {row.net}"
 
 
 def _ylim(curves, span=4.0):
@@ -25,7 +31,8 @@ def _ylim(curves, span=4.0):
 def candidates_figure(d, title=None):
     """The candidates of one row and rule at the final horizon (``candidate_curves``):
     validation accuracy against the examples seen, the search's horizon marked, each
-    curve's best epoch starred."""
+    curve's best epoch starred; the title names the rule and the row unless ``title`` is given."""
+    title = title or row_title(d["row"], d["rule"])
     with style():
         fig, ax = figure(1, 1, height=3.4, width=COLUMN_WIDTH, pyplot=False, layout="constrained")
         curves = [c["val"] for c in d["candidates"]]

@@ -157,3 +157,15 @@ def test_peaks_figure_stars_each_peak_in_the_rules_colour():
     assert {to_hex(ln.get_color()) for ln in ax.lines} == {to_hex(get_rule("gtp").colour)}
     assert {to_hex(ln.get_color()) for ln in bx.lines} == {to_hex(get_rule("backprop").colour)}
     assert ax.get_ylim()[0] <= 80 and ax.get_ylim()[1] >= 97          # the whole fall in view
+
+
+def test_largest_change_and_early_peaks():
+    same = {"early_leader": 1, "final_leader": 1, "margin": 0.0}
+    small = {"early_leader": 0, "final_leader": 1, "margin": 0.2}
+    big = {"early_leader": 2, "final_leader": 1, "margin": 0.9}
+    assert H.largest_change([same, small, big]) is big
+    assert H.largest_change([same]) is None and H.largest_change([]) is None
+    rows = [{"row": "a", "gtp": {"peak": [5, 6, 10]}, "backprop": {"peak": [3, 11, 4]}},
+            {"row": "b", "gtp": {"peak": [19, 20, 18]}, "backprop": {"peak": [1, 2, 2]}}]
+    assert H.early_peaks(rows) == [("a", "gtp"), ("b", "backprop")]          # within 10 of 20 epochs
+    assert H.early_peaks(rows, within=11) == [("a", "gtp"), ("a", "backprop"), ("b", "backprop")]

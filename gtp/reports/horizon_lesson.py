@@ -19,7 +19,7 @@ from ..experiments.search_design import SEARCH
 from ..maths import paper
 
 __all__ = ["search_horizon", "val_curve", "candidate_curves", "final_curves", "peak_and_fall",
-           "horizon_rows", "horizon_markdown", "peak_rows", "peak_markdown"]
+           "horizon_rows", "horizon_markdown", "largest_change", "peak_rows", "peak_markdown", "early_peaks"]
 
 
 def search_horizon():
@@ -47,7 +47,7 @@ def candidate_curves(row, rule="gtp", root=None, horizon=None):
     "source", "params", "examples", "val", "best_epoch", "best_val", "early_val",
     "v2_pick", "picked"}], "early_leader", "final_leader"}``.
 
-    ``early_epoch``: the first epoch whose examples reach ``horizon`` (default
+    ``per_epoch``: training examples in one epoch; ``early_epoch``: the first epoch whose examples reach ``horizon`` (default
     :func:`search_horizon`; try others to see when the ranking settles);
     ``early_val``: validation accuracy there (``nan`` for a run that diverged before it);
     the leaders are indices into ``candidates`` (the earliest on ties, as v3 picks).
@@ -81,7 +81,8 @@ def candidate_curves(row, rule="gtp", root=None, horizon=None):
     if len(finals) == len(plan.seeds):
         spread = tolerance(*2 * [100 * R.aggregate(finals)[1]], floor=P3.V3["floor"])
     margin = cands[f]["best_val"] - cands[e]["best_val"]
-    return {"row": row, "rule": rule, "horizon": horizon, "early_epoch": early_epoch,
+    per_epoch = next((int(c["examples"][0]) for c in cands if len(c["examples"])), None)
+    return {"row": row, "rule": rule, "horizon": horizon, "early_epoch": early_epoch, "per_epoch": per_epoch,
             "candidates": cands, "early_leader": e, "final_leader": f, "margin": margin, "tol": spread,
             "clear": None if spread is None else bool(margin > spread)}
 
@@ -122,6 +123,13 @@ def horizon_rows(root=None, tables=(1, 2, 3), rules=("gtp", "backprop")):
             if d is not None:
                 out.append(d)
     return out
+
+
+def largest_change(rows):
+    """The entry of :func:`horizon_rows` whose final leader is furthest ahead of the setting
+    that led at the search's horizon, or ``None`` when no choice changed."""
+    changed = [d for d in rows if d["early_leader"] != d["final_leader"]]
+    return max(changed, key=lambda d: d["margin"]) if changed else None
 
 
 def _name(c):
@@ -174,3 +182,10 @@ def peak_markdown(rows, rules=("gtp", "backprop")):
         cells = [f"{', '.join(map(str, d[r]['peak']))}; {np.mean(d[r]['fall']):.2f}" for r in rules]
         lines.append(f"| {paper.TABLE_NAMES[d['row'].table]} | {d['row'].net} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def early_peaks(rows, rules=("gtp", "backprop"), within=None):
+    """``(row, rule)`` of :func:`peak_rows` whose every seed peaked within the first
+    ``within`` epochs (default: the first half of ``V3["epochs"]``)."""
+    within = within or P3.V3["epochs"] // 2
+    return [(d["row"], rule) for d in rows for rule in rules if max(d[rule]["peak"]) <= within]

@@ -169,3 +169,13 @@ def test_largest_change_and_early_peaks():
             {"row": "b", "gtp": {"peak": [19, 20, 18]}, "backprop": {"peak": [1, 2, 2]}}]
     assert H.early_peaks(rows) == [("a", "gtp"), ("b", "backprop")]          # within 10 of 20 epochs
     assert H.early_peaks(rows, within=11) == [("a", "gtp"), ("a", "backprop"), ("b", "backprop")]
+
+
+def test_first_agreement():
+    def d(curves, pick):
+        return {"candidates": [{"val": np.array(v, dtype=float)} for v in curves], "final_leader": pick}
+    assert H.first_agreement(d([[95, 96, 95], [90, 95, 97]], 1)) == 3
+    assert H.first_agreement(d([[95, 96, 95], [90, 95, 97]], 0)) == 1
+    assert H.first_agreement(d([[10], [90, 91]], 1)) == 1                   # a diverged run never leads
+    assert H.first_agreement(d([[95, np.nan], [90, 91]], 1)) == 2
+    assert H.first_agreement(d([[95, 96], [90, 95.5]], 1)) is None

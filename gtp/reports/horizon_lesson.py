@@ -19,7 +19,7 @@ from ..experiments.search_design import SEARCH
 from ..maths import paper
 
 __all__ = ["search_horizon", "val_curve", "candidate_curves", "final_curves", "peak_and_fall",
-           "horizon_rows", "horizon_markdown", "largest_change", "peak_rows", "peak_markdown", "early_peaks"]
+           "horizon_rows", "horizon_markdown", "largest_change", "first_agreement", "peak_rows", "peak_markdown", "early_peaks"]
 
 
 def search_horizon():
@@ -130,6 +130,19 @@ def largest_change(rows):
     that led at the search's horizon, or ``None`` when no choice changed."""
     changed = [d for d in rows if d["early_leader"] != d["final_leader"]]
     return max(changed, key=lambda d: d["margin"]) if changed else None
+
+
+def first_agreement(d):
+    """The first epoch at which the candidate leading on validation is v3's pick (one entry
+    of :func:`horizon_rows`), or ``None`` if it never leads at an epoch's end: how long a
+    search would have had to train to rank as the final horizon does."""
+    n = max(len(c["val"]) for c in d["candidates"])
+    for k in range(n):
+        vals = [c["val"][k] if len(c["val"]) > k and not np.isnan(c["val"][k]) else -np.inf
+                for c in d["candidates"]]
+        if int(np.argmax(vals)) == d["final_leader"]:
+            return k + 1
+    return None
 
 
 def _name(c):

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), safe for the common forms of colour blindness.
@@ -19,6 +20,11 @@ PALETTE = {
 CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple",
                               "yellow", "black")]
 COLUMN_WIDTH = 7.0  # inches
+#: the smallest colour difference (CIEDE2000) between two learning rules' colours, and
+#: under simulated protanopia and deuteranopia (``gtp.engine.rules`` holds the colours;
+#: tests/test_rule_colours.py checks every pair)
+RULE_COLOUR_MIN_DE = 28.0
+RULE_COLOUR_MIN_DE_CVD = 15.0
 RC = {
     "axes.prop_cycle": mpl.cycler(color=CYCLE),
     "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11,
@@ -68,3 +74,63 @@ def png_bytes(fig, dpi=80):
         plt.close(fig)
         fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def _linear_rgb(colour):
+    """``colour`` (a matplotlib colour) as linear-light sRGB, an array of 3 in [0, 1]."""
+    rgb = np.asarray(mpl.colors.to_rgb(colour), dtype=float)
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+#: Machado, Oliveira & Fernandes (2009), severity 1: linear RGB as seen with protanopia,
+#: deuteranopia
+CVD = {"protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                               [-0.003882, -0.048116, 1.051998]]),
+       "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                                 [-0.011820, 0.042940, 0.968881]])}
+
+
+def lab(colour, vision=None):
+    """CIE L*a*b* (D65) of ``colour``; ``vision`` ("protanopia", "deuteranopia") simulates
+    that colour vision first (``CVD``)."""
+    rgb = _linear_rgb(colour)
+    if vision is not None:
+        rgb = np.clip(CVD[vision] @ rgb, 0.0, 1.0)
+    xyz = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                    [0.0193339, 0.1191920, 0.9503041]]) @ rgb / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e(lab1, lab2):
+    """CIEDE2000 colour difference of two L*a*b* colours (Sharma, Wu & Dalal 2005): about
+    1 is just noticeable, 2-10 is seen at a glance, over 25 is another colour."""
+    (L1, a1, b1), (L2, a2, b2) = lab1, lab2
+    c_bar7 = ((np.hypot(a1, b1) + np.hypot(a2, b2)) / 2) ** 7
+    g = 0.5 * (1 - np.sqrt(c_bar7 / (c_bar7 + 25.0 ** 7)))
+    a1, a2 = (1 + g) * a1, (1 + g) * a2
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    h1 = np.degrees(np.arctan2(b1, a1)) % 360 if c1 else 0.0
+    h2 = np.degrees(np.arctan2(b2, a2)) % 360 if c2 else 0.0
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    dH = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    L, C = (L1 + L2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h = (h1 + h2) / 2
+    else:
+        h = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    t = (1 - 0.17 * np.cos(np.radians(h - 30)) + 0.24 * np.cos(np.radians(2 * h))
+         + 0.32 * np.cos(np.radians(3 * h + 6)) - 0.20 * np.cos(np.radians(4 * h - 63)))
+    sl = 1 + 0.015 * (L - 50) ** 2 / np.sqrt(20 + (L - 50) ** 2)
+    sc, sh = 1 + 0.045 * C, 1 + 0.015 * C * t
+    rt = -np.sin(np.radians(60 * np.exp(-(((h - 275) / 25) ** 2)))) * 2 * np.sqrt(C ** 7 / (C ** 7 + 25.0 ** 7))
+    dl, dc, dhh = (L2 - L1) / sl, (c2 - c1) / sc, dH / sh
+    return float(np.sqrt(dl ** 2 + dc ** 2 + dhh ** 2 + rt * dc * dhh))
+
+
+def colour_difference(a, b, vision=None):
+    """CIEDE2000 difference of two matplotlib colours, as seen with ``vision`` (None:
+    normal colour vision; "protanopia", "deuteranopia")."""
+    return delta_e(lab(a, vision), lab(b, vision))

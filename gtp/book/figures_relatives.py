@@ -75,10 +75,17 @@ def angle_overview(runs, layers=None, title=None):
             ax.set_xlabel("epoch")
         axes[0][0].set_ylabel("angle to backprop (degrees)")
         h, lab = axes[0][0].get_legend_handles_labels()
-        fig.legend(h, lab, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+        _legend_on_top(fig, h, lab, ncol=3)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig
+
+
+def _legend_on_top(fig, handles, labels, ncol):
+    """The figure's legend above its first row of panels, where a reader meets it first
+    (under it, a tall figure's legend is a screen or more below the first row)."""
+    fig.legend(handles, labels, loc="outside upper center", ncol=ncol, fontsize=9,
+               frameon=False)
 
 
 def _row_title(dataset, net):
@@ -133,7 +140,7 @@ def accuracy_comparison(summary, title=None, span=6.0):
             ax.set_xlabel("test accuracy (%)", fontsize=9)
         if rows:
             h, lab = flat[0].get_legend_handles_labels()
-            fig.legend(h, lab, loc="outside lower center", fontsize=9, frameon=False)
+            _legend_on_top(fig, h, lab, ncol=1)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig
@@ -183,8 +190,7 @@ def angle_comparison(curves, title=None):
             for ax in row:
                 for h, lab in zip(*ax.get_legend_handles_labels()):
                     handles.setdefault(lab, h)
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=3,
-                   fontsize=9, frameon=False)
+        _legend_on_top(fig, list(handles.values()), list(handles), ncol=3)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig

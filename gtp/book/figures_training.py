@@ -392,7 +392,7 @@ def gap_figure(rows, title=None, span=8.0, close=1.0):
     lo, hi = min(xs + [-close]), max(xs + [close])
     pad = 0.06 * (hi - lo)
     lo, hi = lo - pad, hi + pad
-    fig, ax = new_figure(1, 1, height=0.6 * len(rows) + 1.5)
+    fig, ax = new_figure(1, 1, height=0.56 * len(rows) + 1.3)
     ax.axvspan(-close, close, color="0.9", lw=0, zorder=0,
                label=f"within {close:g} point of the paper")
     ax.axvline(0, color=PALETTE["vermillion"], lw=1.5, zorder=1, label="paper")
@@ -402,11 +402,11 @@ def gap_figure(rows, title=None, span=8.0, close=1.0):
         colour, y = kind_colour(c), y0 + offsets[c]
         gap = cell["mean"] - paper
         if gap < lo:
-            ax.text(lo + 0.01 * (hi - lo), y, f"{kind_label(c)}: {gap:+.1f} points, off scale",
+            ax.text(lo + 0.01 * (hi - lo), y, f"{gap:+.1f} points (off scale)",
                     va="center", fontsize=9, color=colour)
             continue
         ax.plot([v - paper for v in cell["values"]], [y] * len(cell["values"]), ".",
-                color=colour, ms=5, alpha=0.7, zorder=2)
+                color=colour, ms=5, zorder=2)
         ax.plot([gap], [y], "o", color=colour, ms=7, zorder=3,
                 label=None if c in labelled else kind_label(c))
         labelled.add(c)
@@ -415,8 +415,7 @@ def gap_figure(rows, title=None, span=8.0, close=1.0):
             ax.plot([], [], "o", color=kind_colour(c), ms=7, label=kind_label(c))
     ax.set_xlim(lo, hi)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_yticks(range(len(rows))[::-1], [f"{r['net']}\n(paper {r['paper']:.2f}%)" for r in rows],
-                  fontsize=9)
+    ax.set_yticks(range(len(rows))[::-1], [r["net"] for r in rows], fontsize=9)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("test accuracy minus the paper's (points)")
     fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)

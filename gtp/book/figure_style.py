@@ -47,6 +47,12 @@ def style():
 DRAW_LOCK = threading.RLock()
 
 
+class BookFigure(Figure):
+    """A figure of the book.  In a notebook it is shown as a PNG that records the size of
+    its smallest text (``TEXT_KEY``), so the built page can be checked, and laid out, for
+    a phone (tests/browser/test_reading.py, _ext/figure_images.py)."""
+
+
 def figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, pyplot=True, **kwargs):
     """The book's one figure factory: a new ``(fig, axes)`` pair at column width in the
     book's style.  ``pyplot=True`` registers the figure with pyplot (chapters display it
@@ -55,25 +61,104 @@ def figure(nrows=1, ncols=1, height=3.2, width=COLUMN_WIDTH, pyplot=True, **kwar
     ``layout`` (e.g. ``"constrained"``) to the figure."""
     layout = kwargs.pop("layout", None)
     with DRAW_LOCK, style():
+        _show_text_size_inline()
         if pyplot:
             fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout=layout,
-                                     **kwargs)
+                                     FigureClass=BookFigure, **kwargs)
         else:
-            fig = Figure(figsize=(width, height), layout=layout)
+            fig = BookFigure(figsize=(width, height), layout=layout)
             axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
 
 
 def png_bytes(fig, dpi=80):
     """The book's one PNG encoder: ``fig`` rendered to PNG bytes (what panels show in an
-    ``ipywidgets.Image``), under ``DRAW_LOCK``.  The figure is released from pyplot first,
-    so no figure is left open behind a panel (it stays usable: panels move its artists
-    and encode it again)."""
+    ``ipywidgets.Image``), under ``DRAW_LOCK``, with the size of its smallest text in
+    pixels (``TEXT_KEY``).  The figure is released from pyplot first, so no figure is left
+    open behind a panel (it stays usable: panels move its artists and encode it again)."""
     buf = io.BytesIO()
     with DRAW_LOCK:
         plt.close(fig)
         fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+        px = smallest_text_pt(fig) * dpi / 72
+    return with_text_size(buf.getvalue(), px)
+
+
+# --------------------------------------------------------------------------- text size
+#: the PNG text chunk holding a figure's smallest text height (font size) in image pixels
+TEXT_KEY = "gtp:text-px"
+#: the page's small print on a phone (CSS px): code and outputs at 390 px (0.78 of 16 px,
+#: _static/custom.css).  On a phone a figure or twin frame is not shown narrower than the
+#: width at which its smallest text is this large (it scrolls sideways instead).
+PHONE_TEXT_PX = 12.5
+
+
+def smallest_text_pt(fig):
+    """The font size (points) of the smallest text ``fig`` shows: titles, labels, tick
+    labels, legends, annotations of visible axes (``inf`` when it shows none).  Call it on
+    a drawn figure: matplotlib makes the tick labels when it draws."""
+    from matplotlib.text import Text
+    texts = fig.findobj(Text)
+    for ax in fig.get_axes():                 # tick labels are not among findobj's children
+        texts += ax.xaxis.get_ticklabels(which="both") + ax.yaxis.get_ticklabels(which="both")
+    sizes = [t.get_fontsize() for t in texts
+             if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())]
+    return min(sizes, default=float("inf"))
+
+
+def with_text_size(png, px):
+    """``png`` (bytes) with a ``TEXT_KEY`` text chunk saying ``px`` (before its IEND)."""
+    import struct
+    import zlib
+    if not np.isfinite(px):
+        return png
+    body = TEXT_KEY.encode("latin-1") + b"\0" + f"{px:.2f}".encode("ascii")
+    chunk = struct.pack(">I", len(body)) + b"tEXt" + body + \
+        struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]
+
+
+def text_size(png):
+    """The ``TEXT_KEY`` of ``png`` (bytes): its smallest text in image pixels, or None."""
+    from PIL import Image
+    value = Image.open(io.BytesIO(png)).text.get(TEXT_KEY)
+    return None if value is None else float(value)
+
+
+def _inline_png(fig):
+    """The inline backend's PNG of a ``BookFigure`` (1x or retina, as the notebook's
+    ``InlineBackend.figure_formats`` says), with its smallest text size in pixels."""
+    from IPython.core.pylabtools import print_figure
+    from matplotlib_inline.backend_inline import InlineBackend
+    cfg = InlineBackend.instance()
+    formats = set(cfg.figure_formats)
+    retina = bool(formats & {"retina", "png2x"})
+    if not retina and "png" not in formats:
+        return None
+    data = print_figure(fig, "retina" if retina else "png", **cfg.print_figure_kwargs)
+    if data is None:
+        return None
+    data = with_text_size(data, smallest_text_pt(fig) * fig.dpi * (2 if retina else 1) / 72)
+    if not retina:
+        return data
+    from PIL import Image
+    w, h = Image.open(io.BytesIO(data)).size
+    return data, {"width": w // 2, "height": h // 2}
+
+
+def _show_text_size_inline():
+    """In IPython, show ``BookFigure``s with ``_inline_png`` (once per kernel)."""
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except ImportError:
+        return
+    if ip is None:
+        return
+    png = ip.display_formatter.formatters["image/png"]
+    if png.type_printers.get(BookFigure) is not _inline_png:
+        png.for_type(BookFigure, _inline_png)
 
 
 def _linear_rgb(colour):

@@ -119,13 +119,13 @@ def accuracy_comparison(summary, title=None, span=6.0):
                 m, r = d["rules"][rule], get_rule(rule)
                 acc = [100 * a for a in m["test_at_best"]]
                 if not acc:
-                    ax.text(lo + 0.02 * span, y, "not run yet", va="center", fontsize=8,
+                    ax.text(lo + 0.02 * span, y, "not run yet", va="center", fontsize=9,
                             color="0.4")
                     continue
                 mean, std = 100 * m["mean"], 100 * (m["std"] or 0.0)
                 if mean < lo:
                     ax.text(lo + 0.02 * span, y, f"{mean:.1f}%, off scale", va="center",
-                            fontsize=8, color=r.colour)
+                            fontsize=9, color=r.colour)
                     continue
                 ax.errorbar(mean, y, xerr=std, fmt="D", ms=5, color=r.colour, capsize=3, lw=1.2)
                 ax.plot(acc, np.full(len(acc), y) + np.linspace(-0.18, 0.18, len(acc)), "o",

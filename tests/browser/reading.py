@@ -305,15 +305,23 @@ def set_dark(driver, dark):
 
 
 def screenshot(driver, path, full=True, max_height=20000):
-    """PNG of the page (the whole page when ``full``, up to ``max_height`` px)."""
+    """PNG of the page (the whole page when ``full``, up to ``max_height`` px).  The whole
+    page is photographed through a viewport as tall as the page (device metrics), not
+    ``captureBeyondViewport``, which laid some pages out shifted sideways."""
     import base64
     metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
     size = metrics.get("cssContentSize") or metrics["contentSize"]
-    width = metrics.get("cssLayoutViewport", metrics["layoutViewport"])["clientWidth"]
-    height = min(int(size["height"]), max_height) if full else \
-        metrics.get("cssLayoutViewport", metrics["layoutViewport"])["clientHeight"]
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": full,
-        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    view = metrics.get("cssLayoutViewport", metrics["layoutViewport"])
+    width = view["clientWidth"]
+    height = min(int(size["height"]), max_height) if full else view["clientHeight"]
+    if full:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    finally:
+        if full:
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -186,3 +186,27 @@ def test_choices_table_reads_each_rules_search(tmp_path):
     assert md[2].endswith("| GTP | tau 102, eta 0.00035, gain 0.01 | paper | gain | 96.46 |")
     assert md[3].endswith("| backprop | search not finished |  |  |  |")
     assert md[4].endswith("| DTP | eta 0.06, eta_hat 0.22 | sigmoid | none | 96.46 |")
+
+
+def _legend_above_panels(fig):
+    """The legend's bottom edge and the top edge of the highest panel, in figure pixels."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(r)
+    panels = [ax.get_tightbbox(r) for ax in fig.axes if ax.get_visible()]
+    return legend.y0, max(p.y1 for p in panels), legend.y1, fig.bbox.height
+
+
+def test_comparison_legends_sit_above_the_first_row(roots, summary):
+    """A reader meets the legend with the first row of panels, not a screen below it."""
+    rel, v2, rows = roots
+    curves = {(r.dataset, r.net): {rule: RR.mean_angle_curves(r, rule, v2 if rule in ("gtp", "backprop") else rel)
+                                   for rule in ALL} for r in rows}
+    for fig in (F.angle_comparison(curves), F.accuracy_comparison(summary)):
+        bottom, panels_top, top, height = _legend_above_panels(fig)
+        assert bottom >= panels_top - 1 and top <= height + 1, (bottom, panels_top, top, height)
+    # its colours are the registry's, one per rule
+    from gtp.engine.rules import get_rule
+    legend = F.angle_comparison(curves).legends[0]
+    by_label = {get_rule(r).label: get_rule(r).colour for r in ALL}
+    assert {t.get_text(): h.get_color() for t, h in zip(legend.get_texts(), legend.get_lines())} == by_label

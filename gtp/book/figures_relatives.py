@@ -75,10 +75,17 @@ def angle_overview(runs, layers=None, title=None):
             ax.set_xlabel("epoch")
         axes[0][0].set_ylabel("angle to backprop (degrees)")
         h, lab = axes[0][0].get_legend_handles_labels()
-        fig.legend(h, lab, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+        _legend_on_top(fig, h, lab, ncol=3)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig
+
+
+def _legend_on_top(fig, handles, labels, ncol):
+    """The figure's legend above its first row of panels, where a reader meets it first
+    (under it, a tall figure's legend is a screen or more below the first row)."""
+    fig.legend(handles, labels, loc="outside upper center", ncol=ncol, fontsize=9,
+               frameon=False)
 
 
 def _row_title(dataset, net):
@@ -112,13 +119,13 @@ def accuracy_comparison(summary, title=None, span=6.0):
                 m, r = d["rules"][rule], get_rule(rule)
                 acc = [100 * a for a in m["test_at_best"]]
                 if not acc:
-                    ax.text(lo + 0.02 * span, y, "not run yet", va="center", fontsize=8,
+                    ax.text(lo + 0.02 * span, y, "not run yet", va="center", fontsize=9,
                             color="0.4")
                     continue
                 mean, std = 100 * m["mean"], 100 * (m["std"] or 0.0)
                 if mean < lo:
                     ax.text(lo + 0.02 * span, y, f"{mean:.1f}%, off scale", va="center",
-                            fontsize=8, color=r.colour)
+                            fontsize=9, color=r.colour)
                     continue
                 ax.errorbar(mean, y, xerr=std, fmt="D", ms=5, color=r.colour, capsize=3, lw=1.2)
                 ax.plot(acc, np.full(len(acc), y) + np.linspace(-0.18, 0.18, len(acc)), "o",
@@ -133,7 +140,7 @@ def accuracy_comparison(summary, title=None, span=6.0):
             ax.set_xlabel("test accuracy (%)", fontsize=9)
         if rows:
             h, lab = flat[0].get_legend_handles_labels()
-            fig.legend(h, lab, loc="outside lower center", fontsize=9, frameon=False)
+            _legend_on_top(fig, h, lab, ncol=1)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig
@@ -183,8 +190,7 @@ def angle_comparison(curves, title=None):
             for ax in row:
                 for h, lab in zip(*ax.get_legend_handles_labels()):
                     handles.setdefault(lab, h)
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=3,
-                   fontsize=9, frameon=False)
+        _legend_on_top(fig, list(handles.values()), list(handles), ncol=3)
         if title:
             fig.suptitle(title, fontsize=11)
     return fig

@@ -247,13 +247,17 @@ def inversion_landscape(w, y0, yhat_next, tau=2.0, steps=12, t_max=200.0, iterat
     ax.plot(xs, (z - w[0, 0] * xs) / w[0, 1], color=PALETTE["green"], lw=2,
             label="exact preimages $W y = f^{-1}(\\hat y)$")
     ax.plot(ode[:, 0], ode[:, 1], color=PALETTE["black"], lw=1.8, label="exact ODE path (eq. 3)")
-    ax.plot(euler[:, 0], euler[:, 1], "o", color=PALETTE["blue"], mfc="none", ms=5,
-            label=f"Euler targets, $\\tau$ = {tau:g}")
-    ax.plot(*near, "*", color=PALETTE["orange"], ms=14, label="nearest preimage")
+    # filled, with a black rim, above the lines: hollow 5-pt circles vanished on the grey
+    # cost map and under the ODE path, in light and (dimmed) dark mode
+    ax.plot(euler[:, 0], euler[:, 1], "o", ls="none", mfc=PALETTE["blue"], mec=PALETTE["black"],
+            mew=1.5, ms=8, zorder=5, label=f"Euler targets, $\\tau$ = {tau:g}")
+    ax.plot(*near, "*", color=PALETTE["orange"], mec="white", mew=0.8, ms=16, zorder=6,
+            label="nearest preimage")                       # where the Euler targets end
     ax.plot(*least, "D", color=PALETTE["purple"], ms=7, label="least-norm preimage")
     ax.plot(it[:, 0], it[:, 1], "s--", color=PALETTE["vermillion"], ms=6, lw=1,
             label="eq. 37 iterates")
-    ax.plot(*y0, "P", color=PALETTE["black"], ms=9, label="forward activation $y_l$")
+    ax.plot(*y0, "P", color=PALETTE["black"], mec="white", mew=0.8, ms=10, zorder=6,
+            label="forward activation $y_l$")               # where they start
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal")

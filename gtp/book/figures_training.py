@@ -371,32 +371,53 @@ def row_curves(rows, key="val_acc", title=None, budget=None):
 
 
 @_styled
-def gap_figure(rows, title=None):
-    """Dot plot of test accuracy per row: the paper's value and each of our run kinds
-    (mean, with every seed as a small dot); missing runs are simply absent.
+def gap_figure(rows, title=None, span=8.0, close=1.0):
+    """Dot plot of each of our run kinds' test accuracy minus the paper's, in points, per
+    row (mean as a circle, every seed as a small dot); missing runs are simply absent.
 
-    Used in: book/training/tables.md.
+    The paper is the line at 0, the band around it ``close`` points either way (the
+    chapter's "within a point").  Accuracies range from chance to 98%, so on one
+    accuracy axis the half-point differences the chapter discusses were a dot's width:
+    the axis spans only the gaps of the means within ``span`` points below the paper (and
+    everything above it); a mean further below is written at the left edge with its gap
+    ("off scale").
+
+    Used in: book/training/tables-v1.md.
     """
     cols = columns(rows)
-    fig, ax = new_figure(1, 1, height=0.45 * len(rows) + 1.4)
-    ys = np.arange(len(rows))[::-1]
-    ax.plot([r["paper"] for r in rows], ys, "D", color=PALETTE["vermillion"], ms=7,
-            label="paper", zorder=3)
-    offsets = np.linspace(-0.25, 0.25, len(cols))
-    for off, c in zip(offsets, cols):
-        colour = kind_colour(c)
-        first = True
-        for y0, r in zip(ys, rows):
-            cell = r["cells"].get(c)
-            if not cell or not cell["n"]:
-                continue
-            ax.plot(cell["values"], [y0 + off] * len(cell["values"]), ".", color=colour,
-                    ms=4, alpha=0.6)
-            ax.plot([cell["mean"]], [y0 + off], "o", color=colour, ms=6,
-                    label=kind_label(c) if first else None)
-            first = False
-    ax.set_yticks(ys, [r["net"] for r in rows])
-    ax.set_xlabel("test accuracy (%)")
+    cells = [(y, c, r["cells"][c], r["paper"]) for y, r in zip(range(len(rows))[::-1], rows)
+             for c in cols if r["cells"].get(c) and r["cells"][c]["n"]]
+    shown = [(y, c, cell, paper) for y, c, cell, paper in cells if cell["mean"] - paper >= -span]
+    xs = [v - paper for _, _, cell, paper in shown for v in cell["values"] + [cell["mean"]]]
+    lo, hi = min(xs + [-close]), max(xs + [close])
+    pad = 0.06 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    fig, ax = new_figure(1, 1, height=0.56 * len(rows) + 1.3)
+    ax.axvspan(-close, close, color="0.9", lw=0, zorder=0,
+               label=f"within {close:g} point of the paper")
+    ax.axvline(0, color=PALETTE["vermillion"], lw=1.5, zorder=1, label="paper")
+    offsets = dict(zip(cols, np.linspace(-0.25, 0.25, len(cols))))
+    labelled = set()
+    for y0, c, cell, paper in cells:
+        colour, y = kind_colour(c), y0 + offsets[c]
+        gap = cell["mean"] - paper
+        if gap < lo:
+            ax.text(lo + 0.01 * (hi - lo), y, f"{gap:+.1f} points (off scale)",
+                    va="center", fontsize=9, color=colour)
+            continue
+        ax.plot([v - paper for v in cell["values"]], [y] * len(cell["values"]), ".",
+                color=colour, ms=5, zorder=2)
+        ax.plot([gap], [y], "o", color=colour, ms=7, zorder=3,
+                label=None if c in labelled else kind_label(c))
+        labelled.add(c)
+    for c in cols:                                  # a kind drawn only off scale: in the legend too
+        if c not in labelled and any(c == k for _, k, _, _ in cells):
+            ax.plot([], [], "o", color=kind_colour(c), ms=7, label=kind_label(c))
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_yticks(range(len(rows))[::-1], [r["net"] for r in rows], fontsize=9)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("test accuracy minus the paper's (points)")
     fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     if title:
         ax.set_title(title, fontsize=11)

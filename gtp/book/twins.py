@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..maths.paper import ROWS
+from .figure_style import PHONE_TEXT_PX, text_size
 
 __all__ = ["Control", "Frame", "TwinSpec", "encode", "decode_pixels", "render", "twin_html",
            "Twin", "with_twin", "static_twin", "building", "site_report", "PAPER_TAUS", "PAPER_ETAS",
@@ -173,19 +174,29 @@ def render(spec):
     t0 = time.perf_counter()
     points = list(spec.points())
     default = points.index(spec.defaults)
-    frames, total = [None] * len(points), 0
+    frames, total, text = [None] * len(points), 0, []
     # The default first: a panel draws its figure afresh at its defaults, then moves it.
     for k in [default] + [k for k in range(len(points)) if k != default]:
         values = points[k]
         fr = spec.frame(values)
+        text.append(text_size(fr.png))
         mime, data = encode(fr.png)
         total += len(data)
         described = spec.describe(values)
         frames[k] = {"src": f"data:{mime};base64," + base64.b64encode(data).decode("ascii"),
                      "alt": f"{spec.title}: {described}; {fr.key}.",
                      "readout": f"{described}: {fr.key}"}
+    sizes = [t for t in text if t is not None]
+    width = decode_pixels(base64.b64decode(frames[default]["src"].split(",", 1)[1])).shape[1]
     return {"frames": frames, "default": default, "bytes": total,
-            "seconds": time.perf_counter() - t0}
+            "seconds": time.perf_counter() - t0, "text_px": min(sizes) if sizes else None,
+            "width": width}
+
+
+def phone_width(width, text_px, small_print=PHONE_TEXT_PX):
+    """The narrowest width (CSS px) at which an image ``width`` pixels wide, whose smallest
+    text is ``text_px`` pixels high, shows that text at ``small_print`` px or more."""
+    return int(np.ceil(width * small_print / text_px))
 
 
 def twin_html(spec, rendered=None):
@@ -214,11 +225,18 @@ def twin_html(spec, rendered=None):
                           "texts": [c.text(v) for v in c.values]} for c in spec.controls],
             "frames": r["frames"]}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # on a phone the frame keeps the width at which its smallest text is small print, and
+    # scrolls sideways (_static/twin.css); tests/browser/test_reading.py measures it
+    scroll = "" if not r.get("text_px") else \
+        (f' data-text-px="{r["text_px"]:.2f}" data-width="{r["width"]}" '
+         f'style="--gtp-phone-width: {phone_width(r["width"], r["text_px"])}px"')
     return (f'<div class="gtp-twin" id="twin-{spec.name}" data-frames="{len(r["frames"])}" '
             f'data-bytes="{r["bytes"]}" data-seconds="{r["seconds"]:.2f}">'
             f'<p class="gtp-twin-note">{html.escape(spec.note)}</p>'
             f'<div class="gtp-twin-controls">{"".join(rows)}</div>'
+            f'<div class="gtp-twin-scroll"{scroll}>'
             f'<img class="gtp-twin-frame" src="{first["src"]}" alt="{html.escape(first["alt"])}">'
+            f'</div>'
             f'<p class="gtp-twin-readout" aria-live="polite">{html.escape(first["readout"])}</p>'
             f'<script type="application/json" class="gtp-twin-data">{payload}</script></div>')
 

@@ -65,6 +65,7 @@ class Site:
 
     def __init__(self, root=HTML, executed=EXECUTED):
         self.executed = Path(executed)       # executed notebooks, to know what cells show
+        self.root = Path(root)               # the files served
         handler = functools.partial(_QuietHandler, directory=str(root))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"

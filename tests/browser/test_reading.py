@@ -3,8 +3,12 @@
 For every page of the built book, at both widths: no display equation, code block,
 output or table is cut off without a way to scroll to both its ends, the page does not
 scroll sideways, no glue/put/assert line is visible, every slider of a static twin shows
-the values it offers, and the page (HTML plus everything it loads, uncompressed) stays
-within its weight budget.  Each page is photographed at both widths, light and dark, into
+the values it offers; on the phone, the smallest text of every figure and twin frame is
+shown at least as large as the page's small print (its smallest font, at most 12.5 px:
+the figure's PNG or the twin records its text size in pixels); in dark mode every text
+contrasts with the background behind it by at least 4.5:1 (WCAG AA); and the page (HTML
+plus everything it loads, uncompressed) stays within its weight budget.  Each page is
+photographed whole at both widths, light and dark, into
 ``_build/screenshots/pages/`` (``index.html`` there lists them) for a human to look at.
 ``test_reading_checker.py`` shows that each of these checks fails on a page with the
 defect.  Skips without chromium or without a built book, like ``test_pages.py``.
@@ -41,6 +45,8 @@ def read_page(browser, page, site):
         report = reading.measure(browser)
         problems += [f"at {width} px: {p}" for p in report["problems"]]
         problems += [f"at {width} px: {p}" for p in reading.twin_value_problems(report["twins"])]
+        if width == reading.PHONE:
+            problems += [f"at {width} px: {p}" for p in reading.figure_text_problems(report, site.root)]
         if width == reading.WIDTHS[0] and not page.startswith(GRADED):
             problems += [f"visible build plumbing: {line}"
                          for line in reading.plumbing_lines(report["code"])]
@@ -50,7 +56,8 @@ def read_page(browser, page, site):
                 problems.append(w)
         reading.screenshot(browser, GALLERY / shot_name(page, width, False))
         reading.set_dark(browser, True)
-        reading.screenshot(browser, GALLERY / shot_name(page, width, True), full=False)
+        problems += [f"at {width} px, dark: {p}" for p in reading.contrast_problems(browser)]
+        reading.screenshot(browser, GALLERY / shot_name(page, width, True))
         reading.set_dark(browser, False)
     reading.set_width(browser, 1280, 1000)
     return problems, weight
@@ -80,6 +87,6 @@ def test_gallery_index():
         rows.append(f"<tr><th>{html.escape(page)}<br>{size}</th>{cells}</tr>")
     (GALLERY / "index.html").write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Screenshots</title></head><body>"
-        "<table><tr><th>page, weight</th><th>1280 px</th><th>1280 px dark (top)</th>"
-        "<th>390 px</th><th>390 px dark (top)</th></tr>" + "".join(rows) + "</table></body></html>")
+        "<table><tr><th>page, weight</th><th>1280 px</th><th>1280 px dark</th>"
+        "<th>390 px</th><th>390 px dark</th></tr>" + "".join(rows) + "</table></body></html>")
     assert rows

@@ -6,7 +6,8 @@ this package says which rules exist and how the fast engine runs each one.  A ru
 module here exporting ``RULE``, a :class:`Rule` with
 
 * ``name`` (the value of ``TrainConfig.rule`` and of result files), ``label`` and
-  ``colour`` (how the book shows it), ``hyper`` (the ``TrainConfig`` fields it reads:
+  ``colour`` (how the book shows it: the one source of a rule's colour in every figure; any
+  two rules' colours are far apart, tests/test_rule_colours.py), ``hyper`` (the ``TrainConfig`` fields it reads:
   e.g. GTP reads ``tau``, ``steps`` and ``start``, backprop none of them);
 * ``reference_step(W, x, label, cfg)``: the update with the reference functions (in place);
 * ``hidden_deltas(net, labels)``: the fast kernel.  ``gtp.engine.kernels.FastNet`` has run the

@@ -166,7 +166,7 @@ def search_space(row):
 SEARCH = SearchSpace(search_space, _bp.layer_etas, _bp.anchor, config=HYPER)
 
 RULE = Rule(
-    name="dtp", label="difference target propagation", colour="#D55E00", hyper=HYPER,
+    name="dtp", label="difference target propagation", colour="#CC3311", hyper=HYPER,
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
     search=SEARCH, part="relatives", deltas=deltas, init_state=init_state,
     update_state=update_state, defaults=DEFAULTS,

@@ -21,7 +21,7 @@ def hidden_deltas(net, labels):
 
 
 RULE = Rule(
-    name="tp", label="target propagation", colour="#56B4E9", hyper=_dtp.HYPER,
+    name="tp", label="target propagation", colour="#882255", hyper=_dtp.HYPER,
     reference_step=reference_step, hidden_deltas=hidden_deltas, signal="target",
     search=_dtp.SEARCH, part="relatives", deltas=deltas, init_state=_dtp.init_state,
     update_state=_dtp.update_state, defaults=_dtp.DEFAULTS,

@@ -34,7 +34,7 @@ def candidates_figure(d, title=None):
     curve's best epoch starred; the title names the rule and the row unless ``title`` is given."""
     title = title or row_title(d["row"], d["rule"])
     with style():
-        fig, ax = figure(1, 1, height=3.4, width=COLUMN_WIDTH, pyplot=False, layout="constrained")
+        fig, ax = figure(1, 1, height=4.0, width=COLUMN_WIDTH, pyplot=False, layout="constrained")
         curves = [c["val"] for c in d["candidates"]]
         lo, hi = _ylim(curves)
         for c, colour in zip(d["candidates"], _CANDIDATE_COLOURS):
@@ -48,17 +48,18 @@ def candidates_figure(d, title=None):
         ax.axvline(d["horizon"], color="0.35", ls="--", lw=1.2)
         ax.text(d["horizon"], hi, " v2's search ranked here", va="top", ha="left", fontsize=9, color="0.25")
         ax.set_xscale("log")
-        _finish(ax, (lo, hi), "training examples seen (log scale)", title, legend_size=8)
+        _finish(ax, (lo, hi), "training examples seen (log scale)", title,     # legend below the curves
+                loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
     return fig
 
 
-def _finish(ax, ylim, xlabel, title, legend_size):
+def _finish(ax, ylim, xlabel, title, **legend):
     ax.set_ylim(*ylim)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("validation accuracy (%)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=legend_size)
+    ax.legend(**legend)
 
 
 def protocols_figure(f, title=None):
@@ -78,7 +79,7 @@ def protocols_figure(f, title=None):
                 k = r["best_epoch"] - 1
                 ax.plot(epochs[k], r["val"][k], "*", ms=11, color=colour, mec="black", mew=0.6, zorder=5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        _finish(ax, (lo, hi), "epoch", title, legend_size=9)
+        _finish(ax, (lo, hi), "epoch", title, loc="lower right", fontsize=9)
     return fig
 
 

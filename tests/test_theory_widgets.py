@@ -100,6 +100,10 @@ def test_cosine_panel_follows_the_decomposition():
     np.testing.assert_array_equal(p.cosines, want)
     assert p._figure.title.get_text() == "tau = 1e+03, 20 steps, activation start"
     assert len(p.cosines) == 3 and "W_0" in p.message.value
+    p.start.value, p.tau.value, p.steps.value = "zero", 1.0, 3              # where the steps matter
+    three, one = (decomposition.cosine_grid(p.W, p.X, p.labels, [1.0], [s], "zero")[0, 0] for s in (3, 1))
+    np.testing.assert_array_equal(p.cosines, three)
+    assert abs(three[0] - one[0]) > 0.2                                      # 0.43 against 0.13
     assert p.output.value[:4] == b"\x89PNG"
     assert len(plt.get_fignums()) == 0
     plt.close("all")

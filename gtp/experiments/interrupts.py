@@ -26,10 +26,10 @@ def _not_a_close_cancel(record):
 
 
 def dask_setup(worker):
-    """Preload of the embedded cluster's workers (``dask_runner.connect``): a worker ignores SIGINT, which
-    a Ctrl-C at the terminal sends to the whole process group (the client stops the run and
-    closes the workers; workers started by ``dask_runner.connect`` have SIGINT blocked already), and does
-    not log the expected cancellation of its task when it is closed mid-task."""
+    """Preload of the embedded cluster's workers (``dask_runner.connect``): a worker ignores
+    SIGINT, which a Ctrl-C at the terminal sends to the whole process group (the client stops
+    the run and closes the workers, which ``connect`` started with SIGINT blocked already), and
+    does not log the expected cancellation of its task when it is closed mid-task."""
     import logging
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -60,11 +60,11 @@ def sigint_blocked():
 @contextlib.contextmanager
 def interrupts_held():
     """Hold SIGINT while the embedded cluster starts or stops, and raise ``KeyboardInterrupt``
-    at the end if one (or more) arrived: an interrupt during ``dask_runner.connect`` or ``_close`` would
-    leave a half-started or half-closed cluster whose processes Python's exit then closes
-    (or is itself interrupted: the process died of SIGINT, status -2, instead of exiting
-    with 130).  An error meanwhile (a start cut short) is reported as the interrupt.  Outside
-    the main thread signals cannot be handled: nothing is held."""
+    at the end if one (or more) arrived: an interrupt inside ``dask_runner.connect`` or
+    ``dask_runner._close`` would leave a half-started or half-closed cluster for Python's exit
+    to close (itself interrupted by a second Ctrl-C: the client died of SIGINT, status -2,
+    instead of exiting with 130).  An error meanwhile (a start cut short) is reported as the
+    interrupt.  Outside the main thread signals cannot be handled: nothing is held."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

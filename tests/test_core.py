@@ -263,6 +263,9 @@ def test_rules_learn_a_separable_problem(rule):
     (dict(eta=0.0), "eta: must be a finite number > 0"),
     (dict(eta=[0.1, 0.1]), "eta: expected one scalar or 3 per-layer values"),
     (dict(tau=[1.0]), "tau: expected one scalar or 2 per-layer values"),
+    (dict(tau=1e30), r"tau: 1e\+30 is above the cap 1e\+06.*paper's order"),
+    (dict(tau=[1.0, 2e6]), r"tau: 2e\+06 \(hidden layer 2\) is above the cap"),
+    (dict(tau=1e6, eta=1e27), r"eta: the gain of W\[0\]'s update.*1e\+39.*smaller eta or tau"),
     (dict(steps=0), "steps: expected an integer >= 1"),
     (dict(steps=1.5), "steps: expected an integer >= 1"),
     (dict(start="random"), "start: expected one of .*zero.*activation"),
@@ -290,17 +293,21 @@ def test_bad_weight_shapes():
 
 def test_divergence_raises_and_leaves_weights_unchanged():
     W, x = net([6, 5, 4, 3])
-    before = [w.copy() for w in W]
+    W[0] *= 1e150                          # relu activations of ~1e150: finite targets, but a
+    before = [w.copy() for w in W]         # huge eta makes eta d_l y_l^T overflow (tau stays 1)
     with pytest.raises(gtp.DivergenceError, match=r"W\[\d\].*smaller tau or eta"):
         with np.errstate(all="ignore"):
-            gtp.gtp_step(W, x, 1, tau=1e10, eta=1e308)
+            gtp.gtp_step(W, x, 1, tau=1.0, eta=1e30, acts="relu")
     for a, b in zip(W, before):
         np.testing.assert_array_equal(a, b)
 
 
 def test_divergent_targets_name_the_layer():
     W, x = net([6, 5, 4, 3])
-    zs, ys = gtp.forward(W, x)
-    with pytest.raises(gtp.DivergenceError, match=r"hidden layer \d.*smaller tau"):
+    W[-1] *= 1e300                         # a relu output of ~1e300: tau W^T e overflows at tau 1
+    with np.errstate(all="ignore"):
+        zs, ys = gtp.forward(W, x, "relu")
+        assert all(np.isfinite(y).all() for y in ys)
+    with pytest.raises(gtp.DivergenceError, match=r"hidden layer 2.*smaller tau"):
         with np.errstate(all="ignore"):
-            gtp.targets(W, zs, ys, 1, tau=1e308, steps=3)
+            gtp.targets(W, zs, ys, 1, tau=1.0, steps=3, acts="relu")

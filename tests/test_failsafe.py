@@ -18,6 +18,7 @@ from gtp.engine import records as R
 from gtp.engine.kernels import FastNet
 from gtp.engine.training import TrainConfig, train
 from gtp.experiments import dask_runner as runner
+from gtp.maths import decomposition, dynamics
 
 
 def cfg(**kw):
@@ -69,6 +70,10 @@ TRAIN_CASES = [
     ("sizes 8.9", lambda: cfg(sizes=(12, 8.9, 3)), ["sizes", "8.9"]),
     ("tau 'abc'", lambda: cfg(tau="abc"), ["tau", "'abc'"]),
     ("tau NaN", lambda: cfg(tau=float("nan")), ["tau", "finite"]),
+    ("tau 1e30", lambda: cfg(tau=1e30), ["tau", "1e+30", "above the cap 1e+06", "25 to 400"]),
+    ("tau 1e30 for one layer", lambda: cfg(sizes=(12, 8, 8, 3), tau=[1.0, 1e30]), ["tau", "hidden layer 2"]),
+    ("gain eta x tau above float32", lambda: cfg(sizes=(12, 8, 8, 3), tau=1e6, eta=1e27),
+     ["eta", "W[0]", "1e+39", "float32"]),
     ("mistyped config key", lambda: train({**cfg().to_dict(), "epoch": 3}, data=DATA, progress=False),
      ["'epoch'", "did you mean 'epochs'"]),
     ("epochs -1", lambda: cfg(epochs=-1), ["epochs", ">= 0"]),
@@ -111,6 +116,21 @@ MATHS_CASES = [
     ("NaN weights in gtp_step", lambda: gtp.gtp_step(_w(nan=True), np.ones(5) / 5, 1, tau=1.0, eta=0.1),
      ["W[1]", "NaN", "not a divergence"]),
     ("tau 'abc' in gtp_step", lambda: gtp.gtp_step(_w(), np.ones(5) / 5, 1, tau="abc", eta=0.1), ["tau"]),
+    ("tau 1e30 in gtp_step", lambda: gtp.gtp_step(_w(), np.ones(5) / 5, 1, tau=1e30, eta=0.01),
+     ["tau", "1e+30", "cap 1e+06"]),
+    ("tau 1e30 in targets", lambda: gtp.targets(_w(), *gtp.forward(_w(), np.ones(5) / 5), 1, tau=1e30),
+     ["tau", "cap"]),
+    ("tau 1e30 in euler_target", lambda: gtp.euler_target(W0[1], np.ones(4), np.ones(3), tau=1e30),
+     ["tau", "cap"]),
+    ("tau 1e30 in FastNet", lambda: FastNet(_w(), "sigmoid", "gtp", tau=1e30), ["tau", "cap"]),
+    ("tau 1e30 in layer_gains", lambda: decomposition.layer_gains(3, 1e30), ["tau", "cap"]),
+    ("tau 1e30 in term_shares", lambda: decomposition.term_shares(
+        _w(), np.ones((1, 5)) / 5, [1], [1.0, 1e30]), ["tau", "cap"]),
+    ("tau 1e7 in euler_vs_exact", lambda: dynamics.euler_vs_exact(tau=1e7), ["tau", "cap"]),
+    ("tau^(L-1) above float32", lambda: decomposition.layer_gains(8, 1e6),
+     ["tau", "product of the 7 hidden layers' taus", "1e+42"]),
+    ("gain eta x tau in FastNet", lambda: FastNet(_w(), "sigmoid", "gtp", tau=1e6, eta=1e33),
+     ["eta", "W[0]", "float32"]),
     ("label out of range in one_hot", lambda: gtp.one_hot(7, 3), ["label", "0..2"]),
     ("float label in one_hot", lambda: gtp.one_hot(1.7, 3), ["label", "integer"]),
     ("NaN input to FastNet.step", lambda: FastNet(_w(), "sigmoid", "gtp").step(np.full(5, np.nan), 1),
@@ -128,6 +148,25 @@ def test_maths_and_kernels_reject_bad_input_by_name(what, call, words):
     assert not isinstance(err.value, gtp.DivergenceError)
     for w in words:
         assert w in str(err.value), (what, str(err.value))
+
+
+def test_tau_up_to_its_cap_is_accepted_and_only_rules_that_read_tau_check_gains():
+    """The caps are inclusive and bind GTP only: the grids' 4000, TAU_MAX itself and a gain of
+    exactly float32's largest number train; backprop does not read tau, so its eta is free."""
+    from gtp.maths.validation import GAIN_MAX, TAU_MAX, check_tau
+    assert TAU_MAX == 1e6 and GAIN_MAX == float(np.finfo(np.float32).max)
+    assert check_tau(TAU_MAX, 2) == [TAU_MAX] and check_tau([4000.0, 0.5], 3) == [4000.0, 0.5]
+    assert check_tau(1e6, 3, eta=GAIN_MAX / 1e12) == [1e6, 1e6]          # gain exactly GAIN_MAX
+    with pytest.raises(ValueError, match="gain of W\\[0\\]"):
+        check_tau(1e6, 3, eta=GAIN_MAX / 1e12 * 1.01)
+    assert check_tau(1e6, 1, eta=GAIN_MAX) == [1e6]       # one layer: no hidden layer, no tau in the gain
+    W = _w()
+    FastNet(W, "sigmoid", "backprop", tau=1e6, eta=1e36)   # backprop's gain is eta, not eta tau
+    assert cfg(rule="backprop", tau=1e6, eta=1e36).tau == 1e6
+    with pytest.raises(ValueError, match="tau: 2e\\+06 is above the cap"):
+        cfg(rule="backprop", tau=2e6)                       # the probe cosines still read tau
+    gtp.gtp_step(W, np.ones(5) / 5, 1, tau=TAU_MAX, eta=0.01)
+    assert all(np.isfinite(w).all() for w in W)
 
 
 def test_fastnet_run_checks_labels_once_and_still_trains():

@@ -43,6 +43,20 @@ def client():
     runner._close(c)
 
 
+def _sigint_state():
+    import signal
+    return (signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []),
+            signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+
+def test_the_embedded_clusters_workers_never_see_sigint(client):
+    """Ctrl-C reaches the whole process group: the workers are born with SIGINT blocked (no
+    traceback even while they start) and ignore it once started (also after a restart);
+    only the client stops the run (tests/test_interrupt.py).  First in this module: the
+    tests below kill the fixture's worker."""
+    assert list(client.run(_sigint_state).values()) == [(True, True)]
+
+
 def test_corrupt_result_and_checkpoint_are_set_aside_and_their_jobs_rerun(client, tmp_path):
     ref = {s: runner.execute(config(s, 3), str(tmp_path / "ref" / str(s)), DATA) for s in (0, 1)}
     ts = [runner.Task(f"j{s}", str(tmp_path / "res" / f"j{s}.json"), config(s, 3), data=DATA) for s in (0, 1)]
@@ -112,3 +126,4 @@ def test_workers_whose_scheduler_is_gone_stop_training(tmp_path):
             runner._close(c)
         except Exception:  # noqa: BLE001 - the scheduler is already gone
             pass
+

@@ -88,9 +88,9 @@ def test_weights_updated_in_place_and_loss_reported(data):
 def test_divergence_leaves_weights_unchanged(data):
     X, y = data
     W = gtp.init_weights(SIZES, rng=1)
-    W[-1] *= 1e300                           # makes the output delta overflow to inf/nan
-    before = [w.copy() for w in W]
-    net = FastNet(W, "sigmoid", "gtp", 1e300, 1.0)
+    W[-1] *= 1e300                           # a linear (relu) output of ~1e300: its delta
+    before = [w.copy() for w in W]           # times W[-1] overflows (tau stays a sane 1)
+    net = FastNet(W, "relu", "gtp", 1.0, 1.0)
     with np.errstate(all="ignore"), pytest.raises(gtp.DivergenceError, match="not finite"):
         net.step(X[0], int(y[0]))
     for a, b in zip(W, before):

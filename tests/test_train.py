@@ -158,12 +158,12 @@ def test_threading_event_stop(data):
 
 
 def test_divergence_is_reported_not_raised(data, tmp_path):
-    rec = train(cfg(tau=1e38, eta=1e30, acts="relu"), data=data, progress=False,
+    rec = train(cfg(tau=1.0, eta=1e30, acts="relu"), data=data, progress=False,
                 checkpoint_dir=tmp_path)
     assert rec["status"] == "diverged" and rec["diverged"]
     assert "diverged in epoch 1" in rec["message"]
     assert all(np.isfinite(w).all() for w in rec["weights"])
-    again = train(cfg(tau=1e38, eta=1e30, acts="relu"), data=data, progress=False,
+    again = train(cfg(tau=1.0, eta=1e30, acts="relu"), data=data, progress=False,
                   checkpoint_dir=tmp_path)
     assert again["status"] == "diverged"
 

@@ -130,3 +130,105 @@ def test_sensitivity_series_have_one_colour_in_the_ridge_and_the_twin_curves():
                      if ln.get_label() in labels}
     assert len(ridge_colours) == len(curve_colours) == 4
     assert ridge_colours == curve_colours
+
+
+# ------------------------------------------------------------------ the plotted values (issue #28)
+def test_learning_curves_plot_every_metric_of_the_entries():
+    ep = entries(n=4, partial=True)
+    fig = F.learning_curves(ep, test=True, title="run")
+    a1, a2 = fig.axes
+    xs = [0, 1, 2, 3, 3.5]                                   # the partial epoch: 350 / 100 examples
+    for ax, metric, scale in ((a1, "acc", 100), (a2, "loss", 1)):
+        lines = {ln.get_label(): ln for ln in ax.lines}
+        assert set(lines) == {"train (fixed subset)", "train (running, before each update)", "validation"} | (
+            {"test"} if metric == "acc" else set())                  # the entries hold no test cost
+        for label, key in (("train (fixed subset)", f"train_{metric}"), ("validation", f"val_{metric}")):
+            np.testing.assert_allclose(lines[label].get_xdata(), xs)
+            np.testing.assert_allclose(lines[label].get_ydata(), [scale * e[key] for e in ep])
+        running = lines["train (running, before each update)"]          # not measured at epoch 0
+        np.testing.assert_allclose(running.get_xdata(), xs[1:])
+        np.testing.assert_allclose(running.get_ydata(), [scale * e[f"train_{metric}_running"] for e in ep[1:]])
+        if metric == "acc":
+            np.testing.assert_allclose(lines["test"].get_ydata(), [100 * e["test_acc"] for e in ep])
+    assert a1.get_ylabel() == "accuracy (%)" and a2.get_ylabel() == "mean cost"
+    assert fig._suptitle.get_text() == "run"
+
+
+def test_cosine_curves_plot_every_layer_and_skip_undefined_values():
+    ep = entries(n=3, L=3)
+    ep[1]["cos_batch"] = [None, 0.7, 1.0]                   # undefined for W_0 at epoch 1
+    ax = F.cosine_curves(ep, title="c").axes[0]
+    curves = [ln for ln in ax.lines if ln.get_label().startswith("$W")]
+    assert [ln.get_label() for ln in curves] == ["$W_{0}$", "$W_{1}$", "$W_{2}$ (output: = 1)"]
+    np.testing.assert_allclose(curves[0].get_xdata(), [0, 2])
+    np.testing.assert_allclose(curves[0].get_ydata(), [0.5, 0.7])
+    np.testing.assert_allclose(curves[1].get_ydata(), [0.5, 0.7, 0.7])
+    np.testing.assert_allclose(curves[2].get_ydata(), [1.0, 1.0, 1.0])
+    assert ax.get_ylim() == (-1.05, 1.05) and ax.get_title() == "c"
+
+
+def test_training_figure_plots_cost_and_every_layers_cosine():
+    ep = entries(n=3, L=3)
+    fig = F.training_figure(ep)
+    cost = {ln.get_label(): ln for ln in fig.axes[1].lines}
+    np.testing.assert_allclose(cost["validation"].get_ydata(), [e["val_loss"] for e in ep])
+    np.testing.assert_allclose(cost["train (fixed subset)"].get_ydata(), [e["train_loss"] for e in ep])
+    cos = [ln for ln in fig.axes[2].lines if ln.get_label().startswith("$W")]
+    for l, ln in enumerate(cos):
+        np.testing.assert_allclose(ln.get_ydata(), [e["cos_batch"][l] for e in ep])
+
+
+def test_heatmap_image_and_labels_are_the_cells_accuracies():
+    fig = F.heatmap(grid(), paper=(10.0, 0.01))
+    ax = fig.axes[0]
+    data = ax.images[0].get_array()
+    np.testing.assert_allclose(data[0], [0, 10, 20])         # tau 1: 100 x val_acc per eta
+    assert data[1, 0] == pytest.approx(10) and data.mask[1, 2]   # tau 10: eta 1 diverged
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.1", "1"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "10"]
+
+
+def test_ridge_plots_the_best_eta_at_each_tau():
+    g = grid()
+    for c in g["cells"]:
+        if c["val_acc"] is not None:
+            c["val_acc"] = {(1.0, 0.01): 0.6, (1.0, 0.1): 0.9, (1.0, 1.0): 0.7, (10.0, 0.01): 0.8}[(c["tau"], c["eta"])]
+    ax = F.ridge([g], ["map"], min_acc=0.5).axes[0]
+    line = [ln for ln in ax.lines if ln.get_label() == "map"][0]
+    np.testing.assert_allclose(line.get_xdata(), [1.0, 10.0])
+    np.testing.assert_allclose(line.get_ydata(), [0.1, 0.01])              # argmax over eta per tau
+    guides = [ln for ln in ax.lines if ln.get_linestyle() == ":"]
+    for prod, ln in zip((0.1, 1.0, 10.0), guides):
+        np.testing.assert_allclose(ln.get_xdata() * ln.get_ydata(), prod)  # eta * tau constant
+    assert F.ridge([g], ["map"], min_acc=0.95).axes[0].lines[0].get_xdata().size == 0
+
+
+def test_cell_curve_plots_the_cells_epochs():
+    g = grid()
+    g["cells"][0]["val_acc_epochs"] = [0.2, 0.5, 0.8]
+    ax = F.cell_curve(g, 1.0, 0.01).axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0, 1, 2])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [20, 50, 80])
+    assert ax.get_title() == "$\\tau$ = 1, $\\eta$ = 0.01" and ax.get_ylim() == (0, 100)
+    ax = F.cell_curve(g, 10.0, 1.0).axes[0]
+    assert not ax.lines and ax.texts[0].get_text() == "diverged"
+
+
+def test_row_curves_and_gap_figure_plot_the_records(results_root):  # noqa: F811
+    rows = report.table_data(1, root=str(results_root))
+    fig = F.row_curves(rows, budget=2)
+    r = rows[0]
+    ax = fig.axes[0]
+    assert ax.get_title() == f"{r['net']} (paper {r['paper']:.2f}%)"
+    plotted = sorted(tuple(np.round(ln.get_ydata(), 9)) for ln in ax.lines[:-1])
+    want = sorted(tuple(np.round(100 * np.array([e["val_acc"] for e in rec["epochs"]]), 9))
+                  for recs in r["records"].values() for rec in recs)
+    assert plotted == want
+    assert list(ax.lines[-1].get_ydata()) == [r["paper"]] * 2
+    gap = F.gap_figure(rows).axes[0]
+    assert list(gap.lines[0].get_xdata()) == [row["paper"] for row in rows]
+    means = sorted(ln.get_xdata()[0] for ln in gap.lines if ln.get_marker() == "o")
+    assert means == pytest.approx(sorted(cell["mean"] for row in rows for cell in row["cells"].values()
+                                         if cell and cell["n"]))
+    ticks = dict(zip(gap.get_yticks(), (t.get_text() for t in gap.get_yticklabels())))
+    assert [ticks[y] for y in gap.lines[0].get_ydata()] == [row["net"] for row in rows]   # paper mark on its row

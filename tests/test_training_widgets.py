@@ -100,10 +100,18 @@ def test_stop_ends_the_run_cleanly_and_keeps_the_weights():
 @pytest.mark.parametrize("name,value", [("tau", 1e-2), ("tau", 1e4), ("eta", 1e-6), ("eta", 1.0),
                                         ("steps", 20), ("epochs_slider", 1), ("seed", 10 ** 6)])
 def test_extreme_slider_values_never_raise(name, value):
+    """The slider holds the value (its ends), the config that would run holds it, and the
+    note says it."""
     p = panel()
-    getattr(p, name).value = value
-    assert "Invalid" not in p.note.value
-    assert T.make_config(p.settings()) is not None
+    slider = getattr(p, name)
+    slider.value = value
+    assert "Invalid" not in p.note.value and slider.value == value
+    cfg = T.make_config(p.settings())
+    field = {"epochs_slider": "epochs"}.get(name, name)
+    assert getattr(cfg, field) == value
+    shown = {"tau": f"τ={value:g}", "eta": f"η={value:g}", "steps": f"{value} steps",
+             "epochs_slider": "1 epoch of", "seed": f"seed {value}"}[name]
+    assert shown in p.note.value and p.describe(cfg) in p.note.value
 
 
 def test_invalid_custom_sizes_show_a_message_and_disable_start():

@@ -45,6 +45,7 @@ from ..maths.validation import (
     check_input,
     check_labels,
     check_steps,
+    check_tau,
     check_weights,
     per_layer,
 )
@@ -137,8 +138,11 @@ class FastNet:
         self.rule, self.start, self.steps = self.rule_entry.name, start, check_steps(steps)
         self.names = resolve_activations(acts, self.L)
         self.acts = [_ACT[n] for n in self.names]
-        self.taus = per_layer(tau, max(self.L - 1, 1), "tau")
         self.etas = per_layer(eta, self.L, "eta")
+        # tau's caps and the gains eta_l prod tau (validation.TAU_MAX, GAIN_MAX) bind the
+        # rules that read tau; the others only need it to be a positive number
+        self.taus = (check_tau(tau, self.L, self.etas) if self.rule_entry.uses("tau")
+                     else per_layer(tau, max(self.L - 1, 1), "tau"))
         self.sizes = [W[0].shape[1]] + [w.shape[0] for w in W]
         self.gemv, self.ger, self.gemm, self.dot = blas.get_blas_funcs(
             ("gemv", "ger", "gemm", "dot"), dtype=dtype)

@@ -10,6 +10,7 @@ import numpy as np
 from ..maths.activations import resolve_activations
 from ..maths.initialisation import SCHEMES
 from ..maths.targets import START_POINTS
+from ..maths.validation import check_tau
 from .rules import get_rule, rule_names, studied
 
 __all__ = ["TrainConfig", "OPTIONAL", "ENGINES", "DTYPES", "load_splits", "prepare_data", "state_rng",
@@ -55,7 +56,8 @@ class TrainConfig:
     sizes: layer sizes (n_0, ..., n_L).  acts: "paper" | "sigmoid" | "relu" | list of L.
     rule: a name of the registry ``gtp.engine.rules`` ("gtp", "backprop").
     start: "zero" | "activation".  tau: scalar or one per
-    hidden layer (GTP only; also used for the probe cosines).  eta: scalar or one per
+    hidden layer (GTP only; also used for the probe cosines), at most 1e6 with gains
+    eta_l prod tau at most float32's largest number (``gtp.maths.validation.check_tau``).  eta: scalar or one per
     weight matrix.  steps: Euler steps.  epochs, batch_size, seed.  init: a scheme of
     ``gtp.init_weights``.  n_train: use only the first n_train training examples (None:
     all).  dtype: "float32" | "float64".  engine: "fast" | "reference".
@@ -128,6 +130,8 @@ class TrainConfig:
                              f"layer)")
         if self.eta is None:
             raise ValueError("eta: expected a learning rate (scalar or one per weight matrix)")
+        if self.tau is not None:            # the probe cosines read tau whatever the rule
+            check_tau(self.tau, L, self.eta if get_rule(self.rule).uses("tau") else None)
         rule = get_rule(self.rule)
         for name in OPTIONAL:
             v = getattr(self, name)

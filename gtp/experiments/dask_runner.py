@@ -25,6 +25,12 @@ and writes each result as soon as its task finishes::
 * Progress: a tqdm bar with jobs done / total and a time-left estimate weighted by each
   task's ``cost`` (e.g. its number of training examples); the dashboard address is logged
   when the scheduler has one (it needs ``bokeh``; without it the runner says so and goes on).
+* Interrupts: Ctrl-C (SIGINT) stops the run: the client closes the embedded cluster and
+  ``run`` raises ``KeyboardInterrupt`` (the command line prints one line and exits with 130).
+  The embedded cluster's processes never see SIGINT (no worker tracebacks; they stop when the
+  client closes them), and a SIGINT that arrives while the cluster starts or stops is held
+  until it has (``interrupts.interrupts_held``): a second Ctrl-C never leaves a half-closed cluster.
+  Result files are written atomically: an interrupt never leaves a partial one.
 """
 import dataclasses
 import functools
@@ -33,6 +39,7 @@ import os
 import time
 
 from ..engine import records as R
+from .interrupts import interrupts_held, quiet, sigint_blocked
 
 __all__ = ["Task", "run", "execute", "is_done", "connect", "toy_splits", "weights_digest", "checkpoint_epochs",
            "SchedulerLost"]
@@ -235,10 +242,12 @@ def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
             ) from None
     n = n_workers or os.cpu_count() or 1
     # the scheduler's HTTP server always runs: on a free loopback port, never the shared 8787
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", env=dict(WORKER_ENV),
-                           scheduler_kwargs=None if dashboard else {"dashboard": False})
-    client = Client(cluster)
+    with sigint_blocked():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0", env=dict(WORKER_ENV),
+                               preload=["gtp.experiments.interrupts"],      # workers ignore SIGINT
+                               scheduler_kwargs=None if dashboard else {"dashboard": False})
+        client = Client(cluster)
     client._gtp_owns_cluster = True
     return client
 
@@ -343,11 +352,12 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
     from distributed import as_completed
 
     own = client is None
-    client = client or connect(scheduler, n_workers, connect_timeout)
     stats = {"ran": 0, "skipped": 0, "failed": {}}
-    bar = None
+    bar, interrupted = None, False
     try:
         if own:
+            with interrupts_held():            # a Ctrl-C now stops the run once the cluster is up
+                client = connect(scheduler, n_workers, connect_timeout)
             url = dashboard_address(client)
             log(f"Dask scheduler {client.scheduler.address}, "
                 f"{len(client.scheduler_info().get('workers', {}))} worker(s); " +
@@ -423,9 +433,13 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
             if on_result is not None:
                 on_result(task, rec)
             submit_ready()
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         if bar is not None:
             bar.close()
-        if own:
-            _close(client)
+        if own and client is not None:
+            with interrupts_held(), quiet(interrupted):   # a second Ctrl-C must not leave it half-closed
+                _close(client)
     return stats

@@ -27,7 +27,7 @@ import numpy as np
 from .activations import get_activation, resolve_activations
 from .network import forward
 from .updates import backprop_gradients, backprop_updates, cosine, gtp_updates, outer
-from .validation import DivergenceError, per_layer
+from .validation import DivergenceError, check_tau, per_layer
 
 __all__ = ["cosine", "sign_delta", "activity_gradients", "zero_start_terms",
            "decomposed_update", "printed_eq14", "printed_eq51", "term_shares",
@@ -67,6 +67,7 @@ def layer_gains(n_layers, tau, eta=1.0):
     per hidden layer, ``eta`` one value or one per weight matrix.  Returns a list of L floats.
     For large tau this is the size of W_l's update relative to backprop's gradient; the output
     layer's gain is ``eta`` and a hidden layer's is ``eta * tau`` only for the last hidden layer.
+    A tau above ``validation.TAU_MAX`` or a gain above ``validation.GAIN_MAX`` is a ValueError.
 
     Used in: book/closing.md, book/theory/backprop-hebbian.md, book/training/tables.md (through
     ``paper.Row.gains``), book/training/sensitivity.md.
@@ -74,7 +75,7 @@ def layer_gains(n_layers, tau, eta=1.0):
     if int(n_layers) != n_layers or n_layers < 1:
         raise ValueError(f"n_layers: expected a number of weight matrices >= 1, got {n_layers}")
     L = int(n_layers)
-    taus = per_layer(tau, max(L - 1, 1), "tau")
+    taus = check_tau(tau, L, eta)                  # each gain at most validation.GAIN_MAX
     etas = per_layer(eta, L, "eta")
     return [float(etas[l]) * _tau_product(taus, l + 1, L - 1) for l in range(L)]
 
@@ -87,7 +88,7 @@ def zero_start_terms(W, x, label, tau, acts="sigmoid"):
     for the hidden layers k = l+1..L-1 (``activity[l+1]`` is the local anti-Hebbian term).
     """
     L = len(W)
-    taus = per_layer(tau, max(L - 1, 1), "tau")
+    taus = check_tau(tau, L)
     dC = backprop_gradients(W, x, label, acts)
     act_grads = {k: activity_gradients(W, x, k, acts) for k in range(1, L)}
     out = []
@@ -116,6 +117,7 @@ def printed_eq14(W, x, label, tau, eta, acts="sigmoid"):
     L = len(W)
     if L < 2:
         raise ValueError("W: eq. 14 needs at least one hidden layer (len(W) >= 2)")
+    tau = check_tau(tau, 2, eta)[0]
     dC = backprop_gradients(W, x, label, acts)[L - 2]
     hebb = activity_gradients(W, x, L - 1, acts)[L - 2]
     return eta * tau * dC + eta * hebb
@@ -166,11 +168,12 @@ def term_shares(W, X, labels, taus, acts="sigmoid"):
     sum_k ||activity term k||), averaged over the examples ``X`` (rows) with ``labels``;
     and the mean cosine between the whole update and backprop's.  The gradients do not
     depend on tau, so they are computed once per example and recombined for every tau.
-    Returns ``(shares, cosines)``, arrays of shape ``(len(taus), L)``.
+    Returns ``(shares, cosines)``, arrays of shape ``(len(taus), L)``.  Each tau is checked
+    as one tau for every hidden layer (``validation.check_tau``).
     """
     X = np.atleast_2d(X)
     L = len(W)
-    taus = np.asarray(taus, dtype=float)
+    taus = np.asarray([check_tau(t, L)[0] for t in np.ravel(taus)])    # tau^(L-1) too
     shares = np.zeros((len(taus), L))
     cosines = np.zeros((len(taus), L))
     for x, lab in zip(X, labels):

@@ -22,7 +22,7 @@ import numpy as np
 
 from .activations import get_activation, sigmoid
 from .targets import START_POINTS, euler_target, local_cost, local_cost_grad
-from .validation import check_steps
+from .validation import check_steps, check_tau
 
 __all__ = ["logit", "integrate", "target_ode", "local_cost_hessian", "stability_limit",
            "two_neuron_weights", "two_neuron_minimiser", "two_neuron_curvature",
@@ -275,15 +275,15 @@ def euler_vs_exact(w=2.0, y_forward=0.1, label=0.8, tau=5.0, steps=25, start="ac
     fine grid: from y(0) = y_forward for the activation start, and through the first
     Euler target (tau, yhat^1) for the zero start, whose first step is taken at the
     forward activation), ``y_star``, ``tau_limit`` (2 / C''(y*)), and ``status``
-    (see ``classify_path``).  Never raises for finite positive ``tau`` and
-    ``steps >= 1``; a path that leaves the finite numbers is cut there.
+    (see ``classify_path``).  Never raises for finite positive ``tau`` up to
+    ``validation.TAU_MAX`` and ``steps >= 1``; a path that leaves the finite numbers is
+    cut there.
     """
     w, label = _check_two_neuron(w, label)
     steps = check_steps(steps)
     if start not in START_POINTS:
         raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
-    if not (np.isfinite(tau) and tau > 0):
-        raise ValueError(f"tau: must be a finite number > 0, got {tau}")
+    tau = check_tau(tau, 1)[0]
     W1 = two_neuron_weights(w)
     target = np.array([label])
     with np.errstate(all="ignore"):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .activations import get_activation, resolve_activations
 from .network import one_hot
-from .validation import DivergenceError, check_labels, check_steps, per_layer
+from .validation import DivergenceError, check_labels, check_steps, check_tau
 
 __all__ = ["START_POINTS", "local_cost", "local_cost_grad", "euler_target", "targets"]
 
@@ -51,11 +51,13 @@ def euler_target(w, y_forward, yhat_next, act="sigmoid", tau=1.0, steps=1, start
     the current target.  With one step, yhat = -tau dC/dy(y_forward) (eq. 39).
 
     With ``trajectory=True`` the list of all ``steps + 1`` iterates is returned
-    (the first being the starting point: 0 or y_forward).
+    (the first being the starting point: 0 or y_forward).  ``tau`` must be a finite
+    number in (0, ``validation.TAU_MAX``] (1e6; the reason is there), else ValueError.
     """
     if start not in START_POINTS:
         raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
     steps = check_steps(steps)
+    tau = check_tau(tau, 1)[0]
     if start == "zero":
         point, yhat = y_forward, np.zeros_like(y_forward)
     else:
@@ -73,13 +75,14 @@ def targets(W, zs, ys, label, tau, steps=1, start="zero", acts="sigmoid"):
 
     ``yhat[L]`` is the one-hot label, ``yhat[l]`` for 1 <= l < L the Euler target of
     hidden layer l, and ``yhat[0]`` the input itself (never used for learning).
-    ``tau`` is a scalar or one value per hidden layer (``tau[l-1]`` for layer l).
-    ``zs, ys`` come from ``forward``.  Raises ``DivergenceError`` naming the layer
+    ``tau`` is a scalar or one value per hidden layer (``tau[l-1]`` for layer l), each in
+    (0, ``validation.TAU_MAX``] and their product at most ``validation.GAIN_MAX``
+    (``validation.check_tau``).  ``zs, ys`` come from ``forward``.  Raises ``DivergenceError`` naming the layer
     if a target is not finite.
     """
     L = len(W)
     names = resolve_activations(acts, L)
-    taus = per_layer(tau, max(L - 1, 1), "tau")
+    taus = check_tau(tau, L)
     if start not in START_POINTS:
         raise ValueError(f"start: expected one of {START_POINTS}, got {start!r}")
     steps = check_steps(steps)

@@ -9,7 +9,7 @@ import numpy as np
 from .activations import get_activation, resolve_activations
 from .network import forward, one_hot
 from .targets import targets
-from .validation import DivergenceError, check_finite_weights, check_labels, check_weights, per_layer
+from .validation import DivergenceError, check_finite_weights, check_labels, check_tau, check_weights, per_layer
 
 __all__ = ["outer", "local_deltas", "gtp_updates", "backprop_deltas", "backprop_gradients", "cosine",
            "backprop_updates", "apply_updates", "gtp_step", "backprop_step"]
@@ -39,10 +39,13 @@ def gtp_updates(W, x, label, tau, eta, steps=1, start="zero", acts="sigmoid"):
 
     with targets from ``targets`` (eq. 3, 32) and the forward-pass z and y.
     ``eta`` is a scalar or one value per weight matrix; ``tau`` a scalar or one
-    value per hidden layer.  Returns the list of updates, one per ``W[l]``.
+    value per hidden layer.  Each tau is at most ``validation.TAU_MAX`` and each gain
+    eta_l prod_{m>l} tau_m (eq. 15-16) at most ``validation.GAIN_MAX`` (``check_tau``).
+    Returns the list of updates, one per ``W[l]``.
     """
     etas = per_layer(eta, len(W), "eta")
     check_weights(W)
+    check_tau(tau, len(W), etas)
     check_finite_weights(W)              # bad input, before it could look like a divergence
     zs, ys = forward(W, x, acts)
     yhat = targets(W, zs, ys, label, tau, steps, start, acts)

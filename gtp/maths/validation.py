@@ -1,7 +1,23 @@
 """Input validation shared by the maths core: clear errors that name the argument."""
+import math
 import numbers
 
 import numpy as np
+
+#: The largest accepted Euler step tau (eq. 32).  The paper's Tables 1-3 use tau from 25 to
+#: 400, this book's sensitivity grids reach 4000 and its searches about 5600: 1e6 leaves a
+#: factor 250 of headroom.  Above it a tau is a typo or a slip of units, not an experiment:
+#: with the zero start the target is linear in tau (eq. 39) and the update of W_l grows like
+#: eta tau^(L-1-l) (eq. 15-16), so tau = 1e30 does not diverge but silently drives the
+#: weights to about 1e27 (issue #28).  With tau <= 1e6 the product tau^(L-1) stays below
+#: float32's largest number (``GAIN_MAX``) for up to six hidden layers.
+TAU_MAX = 1e6
+#: The largest accepted gain eta_l prod_{m=l+1}^{L-1} tau_m: the factor between GTP's
+#: zero-start update of W_l and backprop's gradient (eq. 15-16, ``decomposition.layer_gains``).
+#: It is float32's largest number (3.4e38): a larger gain is not a number of the engine's
+#: default dtype, so a deep network with several large taus is refused even when each tau
+#: is below ``TAU_MAX``.
+GAIN_MAX = float(np.finfo(np.float32).max)
 
 
 class DivergenceError(FloatingPointError):
@@ -74,6 +90,55 @@ def per_layer(value, n, name, positive=True, maximum=None):
             raise ValueError(f"{name}: {v:g} is above the largest accepted value {maximum:g}; "
                              f"use a value in the paper's range")
     return vals
+
+
+def check_tau(tau, n_layers, eta=None):
+    """Check the Euler step of eq. 32 for a network of ``n_layers`` weight matrices.
+
+    Parameters
+    ----------
+    tau : float or sequence of float
+        One positive finite number, or one per hidden layer (``tau[l-1]`` for layer l;
+        one value when ``n_layers`` is 1), each at most ``TAU_MAX``, and their product at
+        most ``GAIN_MAX``.
+    n_layers : int
+        L, the number of weight matrices.
+    eta : float or sequence of float, optional
+        With it, every gain eta_l prod_{m=l+1}^{L-1} tau_m (eq. 15-16) must be at most
+        ``GAIN_MAX`` as well.
+
+    Returns
+    -------
+    list of float
+        The per-layer taus.
+
+    Raises
+    ------
+    ValueError
+        Naming ``tau`` (or ``eta``), the value, the cap and what to use instead.
+    """
+    L = int(n_layers)
+    taus = per_layer(tau, max(L - 1, 1), "tau")
+    for l, t in enumerate(taus, start=1):
+        if t > TAU_MAX:
+            where = "" if np.ndim(tau) == 0 else f" (hidden layer {l})"
+            raise ValueError(f"tau: {t:g}{where} is above the cap {TAU_MAX:g}: a step this large does "
+                             f"not diverge but silently drives the weights to huge finite values; use "
+                             f"a tau of the paper's order (25 to 400)")
+    prod = math.prod(taus[:L - 1])
+    if prod > GAIN_MAX:
+        raise ValueError(f"tau: the product of the {L - 1} hidden layers' taus is {prod:.3g}, above "
+                         f"{GAIN_MAX:.3g} (float32's largest number): it multiplies backprop's term in "
+                         f"W[0]'s update (eq. 15-16); use smaller taus for this depth")
+    if eta is not None:
+        etas = per_layer(eta, L, "eta")
+        for l in range(L):
+            gain = etas[l] * math.prod(taus[l:L - 1])
+            if gain > GAIN_MAX:
+                raise ValueError(f"eta: the gain of W[{l}]'s update, eta x the product of the taus "
+                                 f"above it (eq. 15-16), is {gain:.3g}, above {GAIN_MAX:.3g} (float32's "
+                                 f"largest number); use a smaller eta or tau")
+    return taus
 
 
 def check_finite_weights(W):

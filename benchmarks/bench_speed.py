@@ -41,6 +41,9 @@ def parse():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="fewer examples (a smoke run)")
     p.add_argument("--out", default=None, help="write the numbers as JSON here")
+    p.add_argument("--readme", default=None, metavar="PATH",
+                   help="rewrite the tables between this thread count's markers in PATH "
+                        "(benchmarks/README.md): the published ratios come from this run")
     return p.parse_args()
 
 
@@ -268,6 +271,52 @@ def main():
     if ARGS.out:
         with open(ARGS.out, "w") as f:
             json.dump(out, f, indent=1)
+    if ARGS.readme:
+        write_readme(ARGS.readme, out)
+
+
+def readme_block(out):
+    """The batch-1 and batch-128 tables of one run, with what they were measured with."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load = os.getloadavg()[0]
+    lines = [f"### {out['threads']} thread(s): batch 1 and batch 128", "",
+             f"Measured {when} by `python benchmarks/bench_speed.py --threads {out['threads']} --readme "
+             f"benchmarks/README.md`: {out['threads']} thread(s), torch {out['torch']}, numpy {out['numpy']}, "
+             f"{out['cpu']}, load average {load:.1f} when it ended. Ratios: PyTorch's time / GTP's "
+             "(above 1: GTP's engine is faster).", "",
+             "| network | batch | GTP fast | backprop fast (numpy) | PyTorch backprop (autograd, SGD) | ratio "
+             "| PyTorch backprop by hand | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for batch, rows in (("1", out["batch1"]), ("128", out["batch128"])):
+        for r in rows:
+            lines.append(f"| {r['net']} | {batch} | {r['gtp_fast_us']:.2f} | {r['bp_fast_us']:.2f} | "
+                         f"{r['torch_us']:.2f} | {r['ratio']:.2f} | {r['torch_manual_us']:.2f} | "
+                         f"{r['ratio_manual']:.2f} |")
+    summary = []
+    for batch, rows in (("1", out["batch1"]), ("128", out["batch128"])):
+        a = [r["ratio"] for r in rows]
+        m = [r["ratio_manual"] for r in rows]
+        summary.append(f"at batch {batch}, {min(a):.2f}x to {max(a):.2f}x PyTorch with autograd and "
+                       f"{min(m):.2f}x to {max(m):.2f}x PyTorch by hand")
+    lines += ["", "(µs per example, fastest of the repeats.) GTP's engine runs " + "; ".join(summary) + "."]
+    return "\n".join(lines)
+
+
+def write_readme(path, out):
+    """Replace the text between ``<!-- bench_speed threads=N begin -->`` and its ``end`` marker."""
+    if out["torch"] is None:
+        sys.exit("--readme needs PyTorch (pip install torch): the published table compares against it")
+    begin, end = f"<!-- bench_speed threads={out['threads']} begin -->", f"<!-- bench_speed threads={out['threads']} end -->"
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        sys.exit(f"{path}: no '{begin}' ... '{end}' markers; add them where the tables go")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(f"{head}{begin}\n{readme_block(out)}\n{end}{tail}")
+    os.replace(tmp, path)                            # atomic: a failed run leaves the old tables
+    print(f"wrote the {out['threads']}-thread tables into {path}")
 
 
 if __name__ == "__main__":

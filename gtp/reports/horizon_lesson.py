@@ -87,13 +87,14 @@ def candidate_curves(row, rule="gtp", root=None, horizon=None):
             "clear": None if spread is None else bool(margin > spread)}
 
 
-def final_curves(row, rule="gtp", root=None):
+def final_curves(row, rule="gtp", root=None, protocols=("v2", "v3")):
     """Both protocols' final runs of one row and rule: ``{"v2": [...], "v3": [...]}``, each a
     list over seeds of ``{"seed", "examples", "val", "best_epoch", "test_at_best",
     "test_last"}`` (percent); a protocol with no finished run has an empty list."""
     plan = P3.ProtocolV3([row], root=root or RESULTS_ROOT, rules=(rule,), interventions=False)
     out = {}
-    for name, path in (("v2", plan.v2.final_path), ("v3", plan.final_path)):
+    paths = {"v2": plan.v2.final_path, "v3": plan.final_path}
+    for name, path in ((p, paths[p]) for p in protocols):
         runs = []
         for seed in plan.seeds:
             rec = plan._load(path(row, rule, seed))
@@ -179,7 +180,7 @@ def peak_rows(root=None, tables=(1, 2, 3), rules=("gtp", "backprop"), protocol="
     for row in paper.rows_of(tables):
         d = {"row": row}
         for rule in rules:
-            runs = final_curves(row, rule, root)[protocol]
+            runs = final_curves(row, rule, root, protocols=(protocol,))[protocol]
             pf = [peak_and_fall(r) for r in runs]
             d[rule] = {"peak": [p for p, _ in pf], "fall": [f for _, f in pf], "seeds": [r["seed"] for r in runs]}
         if all(len(d[rule]["seeds"]) == len(P3.V3["seeds"]) for rule in rules):

@@ -19,6 +19,9 @@ and writes each result as soon as its task finishes::
 * Checkpoints: the worker trains with ``checkpoint_dir=<checkpoints>/<task id>``, so a
   task whose worker is lost is rescheduled by Dask and resumes from its last finished
   epoch; ``gtp.engine.training`` makes the resumed run bit-identical to an uninterrupted one.
+  If the embedded cluster is left with no worker at all (a nanny does not restart a worker
+  that dies while it is still starting, which happens on a loaded machine), the runner
+  starts new ones after ``WORKERLESS_GRACE`` seconds instead of waiting forever.
 * Dependencies: ``ready`` is a callable returning the tasks that can run now; it is called
   again after every finished task, so plans whose later tasks depend on earlier results
   (validation searches, successive halving, final runs) unfold as results arrive.
@@ -32,10 +35,12 @@ and writes each result as soon as its task finishes::
   until it has (``interrupts.interrupts_held``): a second Ctrl-C never leaves a half-closed cluster.
   Result files are written atomically: an interrupt never leaves a partial one.
 """
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import os
+import threading
 import time
 
 from ..engine import records as R
@@ -224,6 +229,7 @@ def checkpoint_epochs(checkpoint_dir):
 
 #: a failed task whose checkpoint did not advance is retried this many times before it fails
 RETRIES_WITHOUT_PROGRESS = 2
+WORKERLESS_GRACE = 20.0     # seconds an embedded cluster may have no worker before new ones start
 
 
 def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
@@ -279,6 +285,45 @@ def _close(client):
     client.close()
     if cluster is not None:
         cluster.close()
+
+
+@contextlib.contextmanager
+def _workers_kept(client, say, poll=1.0):
+    """While the body runs, watch an embedded cluster (``client.cluster``, as from
+    :func:`connect`): when no worker has been registered for ``WORKERLESS_GRACE`` seconds,
+    replace its workers.  Without this a run whose only worker died while starting (its
+    nanny then skips the restart) waited forever for a worker that never came."""
+    cluster = getattr(client, "cluster", None)
+    if cluster is None or not hasattr(cluster, "scale"):
+        yield
+        return
+    stop = threading.Event()
+
+    def watch():
+        since = None
+        while not stop.wait(poll):
+            try:
+                n = len(client.scheduler_info().get("workers", {}))
+            except Exception:  # noqa: BLE001 - a closing client: the run ends anyway
+                return
+            if n:
+                since = None
+                continue
+            since = since or time.monotonic()
+            if time.monotonic() - since >= WORKERLESS_GRACE and not stop.is_set():
+                want = max(len(cluster.worker_spec), 1)
+                say(f"no worker for {WORKERLESS_GRACE:.0f} s: the embedded cluster starts {want} new one(s)")
+                cluster.scale(0)
+                cluster.scale(want)
+                since = None
+
+    t = threading.Thread(target=watch, name="gtp-workers-kept", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join()
 
 
 class _Bar:
@@ -409,30 +454,31 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                 bar.add(task.cost, len(futures))
 
         submit_ready()
-        for fut in pool:
-            task = futures.pop(fut)
-            try:
-                rec = fut.result()
-            except Exception as err:  # noqa: BLE001 - one failed run must not stop the others
-                fut.release()
-                if retry(task, err):
+        with _workers_kept(client, say):
+            for fut in pool:
+                task = futures.pop(fut)
+                try:
+                    rec = fut.result()
+                except Exception as err:  # noqa: BLE001 - one failed run must not stop the others
+                    fut.release()
+                    if retry(task, err):
+                        continue
+                    stats["failed"][task.id] = f"{type(err).__name__}: {err}"
+                    say(f"{task.id}: FAILED ({type(err).__name__}: {err})")
+                    bar.done(task.cost)
                     continue
-                stats["failed"][task.id] = f"{type(err).__name__}: {err}"
-                say(f"{task.id}: FAILED ({type(err).__name__}: {err})")
+                fut.release()
+                if task.path is not None:
+                    R.save_record(task.path, rec, **(task.extra(rec) if callable(task.extra) else task.extra))
+                stats["ran"] += 1
                 bar.done(task.cost)
-                continue
-            fut.release()
-            if task.path is not None:
-                R.save_record(task.path, rec, **(task.extra(rec) if callable(task.extra) else task.extra))
-            stats["ran"] += 1
-            bar.done(task.cost)
-            sel = rec.get("selection") or {}
-            say(f"{task.id}: {rec.get('status', 'done')}" + (
-                f", best val {sel['val_acc_at_best']:.4f} at epoch {sel['best_epoch']}"
-                if sel else "") + f" ({rec.get('wall_time', 0):.0f} s)")
-            if on_result is not None:
-                on_result(task, rec)
-            submit_ready()
+                sel = rec.get("selection") or {}
+                say(f"{task.id}: {rec.get('status', 'done')}" + (
+                    f", best val {sel['val_acc_at_best']:.4f} at epoch {sel['best_epoch']}"
+                    if sel else "") + f" ({rec.get('wall_time', 0):.0f} s)")
+                if on_result is not None:
+                    on_result(task, rec)
+                submit_ready()
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -443,3 +489,4 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
             with interrupts_held(), quiet(interrupted):   # a second Ctrl-C must not leave it half-closed
                 _close(client)
     return stats
+

@@ -152,3 +152,15 @@ def test_a_reason_only_where_an_intervention_closes_the_gap(root):
     table = V.interventions_markdown(data)
     assert "+2.10 ± 0.10 (1 of 2 seeds)" in table
     assert "neither (control; +1.00 against backprop)" in table
+
+
+def test_the_relatives_ranking_reports_ties_within_the_spread():
+    rules = ("gtp", "backprop", "fa", "dfa")
+    row = _row(R1, _cell(97.4, 0.1), _cell(98.0, 0.1))
+    row.update(fa=_cell(97.3, 0.05), dfa=_cell(96.0, 0.2))        # FA ties with GTP, DFA is behind
+    unfinished = _row(R2, _cell(97.0, 0.1), _cell(98.0, 0.1))
+    unfinished.update(fa=_cell(97.0, 0.1), dfa=_cell(96.0, 0.0, "final runs"))
+    lines = V.ranking_markdown([row, unfinished], rules).splitlines()
+    assert len(lines) == 3                                          # the unfinished network is left out
+    assert lines[2] == ("| MNIST | 784-100-10 | backprop 98.00, GTP 97.40, FA 97.30, DFA 96.00 | "
+                        "backprop, FA | DFA |")

@@ -15,7 +15,7 @@ from ..experiments import protocol_v3 as P3
 from ..maths import paper
 
 __all__ = ["v3_cell", "v3_data", "v3_markdown", "interventions_data", "interventions_markdown",
-           "relatives_v3_data", "reasons", "reasons_markdown", "plain_verdict", "per_dataset_markdown", "verdict_sentence",
+           "relatives_v3_data", "ranking_markdown", "reasons", "reasons_markdown", "plain_verdict", "per_dataset_markdown", "verdict_sentence",
            "INTERVENTION_NAMES"]
 
 
@@ -89,6 +89,27 @@ def v3_markdown(rows, rules=("gtp", "backprop")):
     for r in rows:
         lines.append(f"| {paper.TABLE_NAMES[r['table']]} | {r['net']} | {r['paper']:.2f} | "
                      + " | ".join(_cell(r[rule]) for rule in rules) + " |")
+    return "\n".join(lines)
+
+
+def ranking_markdown(rows, rules):
+    """Per network where every rule's v3 runs have finished: the rules by mean test accuracy,
+    the rules that reach GTP (mean at least GTP's minus the seeds' spread) and those GTP
+    leads by more than the spread; '-' when there are none."""
+    lines = ["| data set | network | ranking (mean %) | reach GTP (within the spread) | GTP ahead of |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        if not all(r[k]["state"] == "done" for k in rules):
+            continue
+        g = r["gtp"]
+        order = sorted(rules, key=lambda k: -r[k]["mean"])
+        others = [k for k in rules if k != "gtp"]
+        tol = {k: tolerance(g["std"], r[k]["std"], floor=P3.V3["floor"]) for k in others}
+        reach = [get_rule(k).short for k in others if r[k]["mean"] >= g["mean"] - tol[k]]
+        behind = [get_rule(k).short for k in others if g["mean"] - r[k]["mean"] > tol[k]]
+        lines.append(f"| {paper.TABLE_NAMES[r['table']]} | {r['net']} | "
+                     + ", ".join(f"{get_rule(k).short} {r[k]['mean']:.2f}" for k in order)
+                     + f" | {', '.join(reach) or '-'} | {', '.join(behind) or '-'} |")
     return "\n".join(lines)
 
 

@@ -75,3 +75,28 @@ def test_screenshots(browser, site):
         assert top.stat().st_size > 10_000 and full.stat().st_size > 10_000
     (helpers.SCREENSHOTS / "README.txt").write_text(
         f"home.png, home-full.png: index.html\nchapter.png, chapter-full.png: {chapter}\n")
+
+
+def _page_text(page):
+    import html
+    import re
+    text = re.sub(r"<[^>]+>", " ", (helpers.HTML / page).read_text(encoding="utf-8"))
+    return " ".join(html.unescape(text).replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split())
+
+
+def test_every_verdict_page_states_the_same_v3_verdict():
+    """Issue #25: the Tables page, the closing chapter, the errata page and SUMMARY.md give
+    the one verdict sentence computed from the stored v3 results, and the relatives
+    comparison shows the v3 table of its four networks from the same files."""
+    if not BUILT:
+        pytest.skip(NOT_BUILT)
+    from gtp.reports import verdict_v3 as V
+    sentence = V.verdict_sentence(V.plain_verdict(V.v3_data()))
+    for page in ("book/training/tables.html", "book/closing.html", "book/reference/errata.html"):
+        assert sentence in _page_text(page), f"{page} does not state the v3 verdict: {sentence}"
+    assert sentence in (helpers.ROOT / "results" / "SUMMARY.md").read_text(encoding="utf-8")
+    rows = V.relatives_v3_data()
+    comparison = _page_text("book/relatives/comparison.html")
+    for r in rows:
+        if r["gtp"]["state"] == "done":
+            assert f"{r['gtp']['mean']:.2f} ± {r['gtp']['std']:.2f}" in comparison

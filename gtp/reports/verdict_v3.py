@@ -133,8 +133,8 @@ def interventions_data(root=None, tables=(1, 2, 3)):
     ``shift`` the change of the mean (points), ``tol`` the two sets' combined spread (at
     least ``V3["floor"]``), ``closes``: every seed has run and the shift towards the
     reference exceeds ``tol``, ``fraction``: the share of the gap the shift closes.
-    Returns ``[{"row", "trails", "reference", "gap", "gap_backprop", "gap_paper",
-    "interventions"}]``."""
+    Returns ``[{"row", "dataset", "net", "trails", "reference", "gap", "gap_backprop",
+    "gap_paper", "interventions"}]``."""
     plan = P3.ProtocolV3(paper.rows_of(tables), root=root or RESULTS_ROOT)
     expected = len(P3.V3["intervention_seeds"])
     out = []
@@ -163,7 +163,8 @@ def interventions_data(root=None, tables=(1, 2, 3)):
                          "closes": n == expected and to_close is not None and to_close > 0 and shift > tol,
                          "fraction": shift / to_close if to_close else None}
         if ivs or reference:
-            out.append({"row": _row_name(row), "trails": gap["trails"], "reference": reference,
+            out.append({"row": _row_name(row), "dataset": row.dataset, "net": row.net,
+                        "trails": gap["trails"], "reference": reference,
                         "gap": to_close, "gap_backprop": b - g, "gap_paper": row.paper - g,
                         "interventions": ivs})
     return out

@@ -54,6 +54,7 @@ BUILD_ENV := env -u MPLBACKEND
 # build wrote (scripts/handouts.py; the PDF needs chromium, else it is skipped with a
 # message), and the graded assignments (scripts/assignments.py, otter-grader).
 book: $(STAMP)
+	$(PY) scripts/results_cache.py _build
 	$(BUILD_ENV) $(JB) build .
 	$(PY) scripts/handouts.py _build/html
 	$(PY) scripts/assignments.py _build/html
@@ -73,6 +74,7 @@ nbval: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider _build/ipynb
 
 book-strict: $(STAMP)
+	$(PY) scripts/results_cache.py _build
 	$(BUILD_ENV) $(JB) build . -W -n --keep-going
 	$(PY) scripts/handouts.py _build/html
 	$(PY) scripts/assignments.py _build/html

@@ -5,7 +5,7 @@ output or table is cut off without a way to scroll to both its ends, the page do
 scroll sideways, no glue/put/assert line is visible, every slider of a static twin shows
 the values it offers; on the phone, the smallest text of every figure and twin frame is
 shown at least as large as the page's small print (its smallest font, at most 12.5 px:
-the figure's PNG or the twin records its text size in pixels); in dark mode every text
+the figure's PNG or the twin records its text size in pixels); in light and dark mode every text
 contrasts with the background behind it by at least 4.5:1 (WCAG AA); and the page (HTML
 plus everything it loads, uncompressed) stays within its weight budget.  Each page is
 photographed whole at both widths, light and dark, into
@@ -54,6 +54,7 @@ def read_page(browser, page, site):
             w = reading.weight_problem(report)
             if w:
                 problems.append(w)
+        problems += [f"at {width} px, light: {p}" for p in reading.contrast_problems(browser)]
         reading.screenshot(browser, GALLERY / shot_name(page, width, False))
         reading.set_dark(browser, True)
         problems += [f"at {width} px, dark: {p}" for p in reading.contrast_problems(browser)]

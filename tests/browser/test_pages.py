@@ -85,14 +85,15 @@ def _page_text(page):
 
 
 def test_every_verdict_page_states_the_same_v3_verdict():
-    """Issue #25: the Tables page, the closing chapter, the errata page and SUMMARY.md give
-    the one verdict sentence computed from the stored v3 results, and the relatives
-    comparison shows the v3 table of its four networks from the same files."""
+    """Issue #25: the Tables page, the closing chapter, the errata page, the relatives
+    comparison and SUMMARY.md give the one verdict sentence computed from the stored v3
+    results, and the comparison shows the v3 table of its four networks from the same files."""
     if not BUILT:
         pytest.skip(NOT_BUILT)
     from gtp.reports import verdict_v3 as V
     sentence = V.verdict_sentence(V.plain_verdict(V.v3_data()))
-    for page in ("book/training/tables.html", "book/closing.html", "book/reference/errata.html"):
+    for page in ("book/training/tables.html", "book/closing.html", "book/reference/errata.html",
+                 "book/relatives/comparison.html"):
         assert sentence in _page_text(page), f"{page} does not state the v3 verdict: {sentence}"
     assert sentence in (helpers.ROOT / "results" / "SUMMARY.md").read_text(encoding="utf-8")
     rows = V.relatives_v3_data()

@@ -12,6 +12,7 @@ import pytest
 from gtp.engine import records as R
 from gtp.engine.training import TrainConfig, train
 from gtp.experiments import dask_runner as runner
+from gtp.experiments import worker_watch
 
 DATA = functools.partial(runner.toy_splits, n_train=300)
 DEATHS = 3          # Dask is allowed none (allowed-failures 0 below)
@@ -83,7 +84,8 @@ def test_a_checkpointed_job_survives_any_number_of_worker_deaths(client, tmp_pat
     logs = []
     stats = runner.run(lambda: [task], str(tmp_path / "ck"), client=client, log=logs.append, progress=False)
     assert stats == {"ran": 1, "skipped": 0, "failed": {}}, logs
-    assert sum("worker lost" in m for m in logs) == DEATHS
+    # at least the deaths caused here (a loaded machine's missed heartbeats may add one)
+    assert sum("worker lost" in m for m in logs) >= DEATHS and not any("no worker for" in m for m in logs), logs
     rec = json.load(open(task.path))
     assert rec["weights_sha256"] == ref["weights_sha256"] and len(rec["provenance"]["resumed"]) >= DEATHS
 
@@ -99,7 +101,7 @@ def test_a_cluster_left_without_workers_gets_new_ones(client, tmp_path, monkeypa
     async def no_restart(self, exitcode):
         pass
     monkeypatch.setattr(Nanny, "_on_worker_exit", no_restart)
-    monkeypatch.setattr(runner, "WORKERLESS_GRACE", 2.0)
+    monkeypatch.setattr(worker_watch, "WORKERLESS_GRACE", 2.0)
     ref = runner.execute(config(2, 3), str(tmp_path / "ref"), DATA)
     task = runner.Task("w", str(tmp_path / "res" / "w.json"), config(2, 3), data=DATA, work=dying_once)
     logs, out = [], {}

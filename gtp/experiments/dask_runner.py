@@ -21,7 +21,7 @@ and writes each result as soon as its task finishes::
   epoch; ``gtp.engine.training`` makes the resumed run bit-identical to an uninterrupted one.
   If the embedded cluster is left with no worker at all (a nanny does not restart a worker
   that dies while it is still starting, which happens on a loaded machine), the runner
-  starts new ones after ``WORKERLESS_GRACE`` seconds instead of waiting forever.
+  starts new ones after ``worker_watch.WORKERLESS_GRACE`` seconds instead of waiting forever.
 * Dependencies: ``ready`` is a callable returning the tasks that can run now; it is called
   again after every finished task, so plans whose later tasks depend on earlier results
   (validation searches, successive halving, final runs) unfold as results arrive.
@@ -35,16 +35,15 @@ and writes each result as soon as its task finishes::
   until it has (``interrupts.interrupts_held``): a second Ctrl-C never leaves a half-closed cluster.
   Result files are written atomically: an interrupt never leaves a partial one.
 """
-import contextlib
 import dataclasses
 import functools
 import hashlib
 import os
-import threading
 import time
 
 from ..engine import records as R
 from .interrupts import interrupts_held, quiet, sigint_blocked
+from .worker_watch import workers_kept
 
 __all__ = ["Task", "run", "execute", "is_done", "connect", "toy_splits", "weights_digest", "checkpoint_epochs",
            "SchedulerLost"]
@@ -229,7 +228,6 @@ def checkpoint_epochs(checkpoint_dir):
 
 #: a failed task whose checkpoint did not advance is retried this many times before it fails
 RETRIES_WITHOUT_PROGRESS = 2
-WORKERLESS_GRACE = 20.0     # seconds an embedded cluster may have no worker before new ones start
 
 
 def connect(scheduler=None, n_workers=None, connect_timeout=10, dashboard=True):
@@ -285,45 +283,6 @@ def _close(client):
     client.close()
     if cluster is not None:
         cluster.close()
-
-
-@contextlib.contextmanager
-def _workers_kept(client, say, poll=1.0):
-    """While the body runs, watch an embedded cluster (``client.cluster``, as from
-    :func:`connect`): when no worker has been registered for ``WORKERLESS_GRACE`` seconds,
-    replace its workers.  Without this a run whose only worker died while starting (its
-    nanny then skips the restart) waited forever for a worker that never came."""
-    cluster = getattr(client, "cluster", None)
-    if cluster is None or not hasattr(cluster, "scale"):
-        yield
-        return
-    stop = threading.Event()
-
-    def watch():
-        since = None
-        while not stop.wait(poll):
-            try:
-                n = len(client.scheduler_info().get("workers", {}))
-            except Exception:  # noqa: BLE001 - a closing client: the run ends anyway
-                return
-            if n:
-                since = None
-                continue
-            since = since or time.monotonic()
-            if time.monotonic() - since >= WORKERLESS_GRACE and not stop.is_set():
-                want = max(len(cluster.worker_spec), 1)
-                say(f"no worker for {WORKERLESS_GRACE:.0f} s: the embedded cluster starts {want} new one(s)")
-                cluster.scale(0)
-                cluster.scale(want)
-                since = None
-
-    t = threading.Thread(target=watch, name="gtp-workers-kept", daemon=True)
-    t.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        t.join()
 
 
 class _Bar:
@@ -454,7 +413,7 @@ def run(ready, checkpoints, scheduler=None, n_workers=None, client=None, log=pri
                 bar.add(task.cost, len(futures))
 
         submit_ready()
-        with _workers_kept(client, say):
+        with workers_kept(client, say):
             for fut in pool:
                 task = futures.pop(fut)
                 try:

@@ -84,8 +84,9 @@ def test_a_checkpointed_job_survives_any_number_of_worker_deaths(client, tmp_pat
     logs = []
     stats = runner.run(lambda: [task], str(tmp_path / "ck"), client=client, log=logs.append, progress=False)
     assert stats == {"ran": 1, "skipped": 0, "failed": {}}, logs
-    # at least the deaths caused here (a loaded machine's missed heartbeats may add one)
-    assert sum("worker lost" in m for m in logs) >= DEATHS and not any("no worker for" in m for m in logs), logs
+    # at least the deaths caused here: a loaded machine's missed heartbeats may add one, and a
+    # worker that dies while its nanny still starts it is replaced by the runner (worker_watch)
+    assert sum("worker lost" in m for m in logs) >= DEATHS, logs
     rec = json.load(open(task.path))
     assert rec["weights_sha256"] == ref["weights_sha256"] and len(rec["provenance"]["resumed"]) >= DEATHS
 

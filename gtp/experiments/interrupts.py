@@ -25,15 +25,25 @@ def _not_a_close_cancel(record):
     return not record.getMessage().endswith("ended with CancelledError")
 
 
+def _not_a_closing_heartbeat(record):
+    """Drop "Failed to communicate with scheduler during heartbeat": an embedded cluster's
+    scheduler lives in the client's process, so it is gone only when the client closes the
+    cluster, and a worker still heartbeating then logs this with a traceback (seen on a
+    loaded machine after a Ctrl-C)."""
+    return not record.getMessage().startswith("Failed to communicate with scheduler during heartbeat")
+
+
 def dask_setup(worker):
     """Preload of the embedded cluster's workers (``dask_runner.connect``): a worker ignores
     SIGINT, which a Ctrl-C at the terminal sends to the whole process group (the client stops
     the run and closes the workers, which ``connect`` started with SIGINT blocked already), and
-    does not log the expected cancellation of its task when it is closed mid-task."""
+    does not log the expected cancellation of its task when it is closed mid-task, nor the
+    failed heartbeats while the cluster closes."""
     import logging
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("distributed.worker.state_machine").addFilter(_not_a_close_cancel)
+    logging.getLogger("distributed.worker").addFilter(_not_a_closing_heartbeat)
 
 
 @contextlib.contextmanager

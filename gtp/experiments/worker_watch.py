@@ -9,11 +9,14 @@ import contextlib
 import threading
 import time
 
-__all__ = ["WORKERLESS_GRACE", "live_processes", "workers_kept"]
+__all__ = ["WORKERLESS_GRACE", "RESCALE_WAIT", "live_processes", "workers_kept"]
 
 #: seconds an embedded cluster may have no worker (registered, running or starting) before
 #: new ones start
 WORKERLESS_GRACE = 20.0
+#: after starting new workers, the least time to wait for them before trying again (a
+#: loaded machine takes tens of seconds to start one)
+RESCALE_WAIT = 120.0
 
 
 def live_processes(cluster):
@@ -30,7 +33,8 @@ def workers_kept(client, say, poll=1.0):
     worker process is running or starting, replace its workers.  Without this a run whose
     only worker died while starting (its nanny then skips the restart) waited forever for a
     worker that never came.  A slow restart on a loaded machine is left alone: its process
-    exists while it starts."""
+    exists while it starts; and after starting new workers the watcher waits at least
+    ``RESCALE_WAIT`` before it tries again (the cluster lists them only once started)."""
     cluster = getattr(client, "cluster", None)
     if cluster is None or not hasattr(cluster, "scale"):
         yield
@@ -38,22 +42,28 @@ def workers_kept(client, say, poll=1.0):
     stop = threading.Event()
 
     def watch():
-        since = None
+        since, grace = None, WORKERLESS_GRACE
         while not stop.wait(poll):
             try:
                 n = len(client.scheduler_info().get("workers", {})) or live_processes(cluster)
             except Exception:  # noqa: BLE001 - a closing client: the run ends anyway
                 return
             if n:
-                since = None
+                since, grace = None, WORKERLESS_GRACE
                 continue
             since = since or time.monotonic()
-            if time.monotonic() - since >= WORKERLESS_GRACE and not stop.is_set():
+            if time.monotonic() - since >= grace and not stop.is_set():
                 want = max(len(cluster.worker_spec), 1)
-                say(f"no worker for {WORKERLESS_GRACE:.0f} s: the embedded cluster starts {want} new one(s)")
+                say(f"no worker for {grace:.0f} s: the embedded cluster starts {want} new one(s)")
+                # close the dead workers first: scale(want) right after scale(0) restores the
+                # same spec before the cluster acts on it, and nothing changes
                 cluster.scale(0)
+                t0 = time.monotonic()
+                while cluster.workers and time.monotonic() - t0 < RESCALE_WAIT and not stop.is_set():
+                    time.sleep(0.1)
                 cluster.scale(want)
-                since = None
+                # the cluster lists a new worker only once it has started: give it time
+                since, grace = None, max(4 * grace, RESCALE_WAIT)
 
     t = threading.Thread(target=watch, name="gtp-workers-kept", daemon=True)
     t.start()

@@ -310,7 +310,8 @@ class ProtocolV3(Plan):
         return [r for r in (self._load(self.final_path(row, rule, s)) for s in self.seeds) if r is not None]
 
     def gap(self, row):
-        """``{"gtp", "backprop": (mean, std) in percent, "paper", "trails": bool, "margin"}``
+        """``{"gtp", "backprop": (mean, std) in percent, "paper", "trails", "behind_backprop",
+        "behind_paper": bool, "margin"}``
         of a row whose final runs have all finished, else ``None``."""
         stats = {}
         for rule in ("gtp", "backprop"):
@@ -323,7 +324,8 @@ class ProtocolV3(Plan):
         (g, sg), (b, sb) = stats["gtp"], stats["backprop"]
         behind_bp = g < b - tolerance(sg, sb, floor=V3["floor"])
         behind_paper = g < row.paper - tolerance(sg, floor=V3["floor"])
-        return dict(stats, paper=row.paper, trails=bool(behind_bp or behind_paper), margin=g - b)
+        return dict(stats, paper=row.paper, trails=bool(behind_bp or behind_paper), margin=g - b,
+                    behind_backprop=bool(behind_bp), behind_paper=bool(behind_paper))
 
     def intervention_rows(self):
         """``(rows, waiting)``: the rows to intervene on (trailing ones as soon as they finish;

@@ -142,9 +142,8 @@ def interventions_data(root=None, tables=(1, 2, 3)):
         gap = plan.gap(row)
         if gap is None:
             continue
-        (g, sg), (b, sb) = gap["gtp"], gap["backprop"]
-        behind_bp = g < b - tolerance(sg, sb, floor=P3.V3["floor"])
-        reference = "backprop" if behind_bp else "paper" if gap["trails"] else None
+        (g, _), (b, _) = gap["gtp"], gap["backprop"]
+        reference = "backprop" if gap["behind_backprop"] else "paper" if gap["behind_paper"] else None
         to_close = {"backprop": b - g, "paper": row.paper - g, None: None}[reference]
         ivs = {}
         for name in P3.INTERVENTIONS:
@@ -257,6 +256,7 @@ def plain_verdict(rows):
         tol = tolerance(g["std"], b["std"], floor=P3.V3["floor"])
         bp_ok = g["mean"] >= b["mean"] - tol
         m = g["mean"] - b["mean"]
+        name = f"{paper.TABLE_NAMES[r['table']]} {r['net']}"
         d = out["per_dataset"].setdefault(paper.TABLE_NAMES[r["table"]],
                                           {"rows": 0, "reaches_paper": 0, "reaches_backprop": 0, "margins": []})
         for c in (out, d):
@@ -265,7 +265,7 @@ def plain_verdict(rows):
             c["margins"].append(m)
         d["rows"] += 1
         if out["largest"] is None or m < out["largest"]["margin"]:
-            out["largest"] = {"row": f"{paper.TABLE_NAMES[r['table']]} {r['net']}", "margin": m, "tol": tol}
+            out["largest"] = {"row": name, "margin": m, "tol": tol}
     for c in [out, *out["per_dataset"].values()]:
         if c["margins"]:
             c["mean_margin"], c["std_margin"], _ = R.aggregate(c["margins"])
